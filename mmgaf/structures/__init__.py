@@ -1,0 +1,3 @@
+from .tad_data_sample import TADDataSample
+
+__all__ = ['TADDataSample']
