@@ -13,7 +13,10 @@ MMDetection's modules (e.g. its ``FocalLoss``) are reached with the
 from mmaction.registry import DATA_SAMPLERS as MMACTION_DATA_SAMPLERS
 from mmaction.registry import DATASETS as MMACTION_DATASETS
 from mmaction.registry import EVALUATOR as MMACTION_EVALUATOR
+from mmaction.registry import FUNCTION as MMACTION_FUNCTION
 from mmaction.registry import HOOKS as MMACTION_HOOKS
+from mmaction.registry import INFERENCERS as MMACTION_INFERENCERS
+from mmaction.registry import LOG_PROCESSORS as MMACTION_LOG_PROCESSORS
 from mmaction.registry import LOOPS as MMACTION_LOOPS
 from mmaction.registry import METRICS as MMACTION_METRICS
 from mmaction.registry import MODEL_WRAPPERS as MMACTION_MODEL_WRAPPERS
@@ -23,20 +26,53 @@ from mmaction.registry import \
 from mmaction.registry import OPTIM_WRAPPERS as MMACTION_OPTIM_WRAPPERS
 from mmaction.registry import OPTIMIZERS as MMACTION_OPTIMIZERS
 from mmaction.registry import PARAM_SCHEDULERS as MMACTION_PARAM_SCHEDULERS
+from mmaction.registry import \
+    RUNNER_CONSTRUCTORS as MMACTION_RUNNER_CONSTRUCTORS
+from mmaction.registry import RUNNERS as MMACTION_RUNNERS
 from mmaction.registry import TASK_UTILS as MMACTION_TASK_UTILS
 from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS
 from mmaction.registry import VISBACKENDS as MMACTION_VISBACKENDS
 from mmaction.registry import VISUALIZERS as MMACTION_VISUALIZERS
+from mmaction.registry import \
+    WEIGHT_INITIALIZERS as MMACTION_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 __all__ = [
-    'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
-    'TASK_UTILS', 'HOOKS', 'LOOPS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
+    'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'DATASETS',
+    'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
+    'WEIGHT_INITIALIZERS', 'TASK_UTILS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
-    'VISUALIZERS', 'VISBACKENDS'
+    'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTION'
 ]
 
 SCOPE = 'mmgaf'
+
+# Nodes mmgaf adds nothing to still exist, so that building from the 'mmgaf'
+# default scope finds MMAction2's and MMEngine's modules without warnings.
+RUNNERS = Registry(
+    'runner', parent=MMACTION_RUNNERS, scope=SCOPE, locations=['mmgaf'])
+RUNNER_CONSTRUCTORS = Registry(
+    'runner constructor',
+    parent=MMACTION_RUNNER_CONSTRUCTORS,
+    scope=SCOPE,
+    locations=['mmgaf'])
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer',
+    parent=MMACTION_WEIGHT_INITIALIZERS,
+    scope=SCOPE,
+    locations=['mmgaf.models'])
+LOG_PROCESSORS = Registry(
+    'log_processor',
+    parent=MMACTION_LOG_PROCESSORS,
+    scope=SCOPE,
+    locations=['mmgaf'])
+INFERENCERS = Registry(
+    'inferencer',
+    parent=MMACTION_INFERENCERS,
+    scope=SCOPE,
+    locations=['mmgaf.apis'])
+FUNCTION = Registry(
+    'function', parent=MMACTION_FUNCTION, scope=SCOPE, locations=['mmgaf'])
 
 DATASETS = Registry(
     'dataset',

@@ -23,6 +23,12 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
     "${PIP[@]}" install "torch==$TORCH_VERSION"
 fi
 
+# MMEngine 0.10.7 resolves `mmaction::` configs with pkg_resources, which
+# setuptools>=70 no longer ships. torch declares setuptools>=77 but does not
+# need it at run time; pip refuses both pins in one command, so this is a
+# step of its own.
+"${PIP[@]}" install "setuptools<70"
+
 echo "[install] the pinned OpenMMLab stack"
 "${PIP[@]}" install -r requirements/runtime.txt -r requirements/tests.txt \
     -c requirements/constraints.txt

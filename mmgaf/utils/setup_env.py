@@ -3,7 +3,9 @@ import warnings
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Register every module of mmgaf, MMAction2 and MMDetection.
+    """Register every module of mmgaf, MMAction2 and MMDetection, and let
+    ``torch.load`` read MMEngine's checkpoints (see
+    :func:`allow_mmengine_checkpoint_globals`).
 
     Args:
         init_default_scope (bool): Whether to make ``'mmgaf'`` the default
@@ -14,8 +16,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     from mmdet.utils import register_all_modules as register_mmdet
     from mmengine import DefaultScope
 
+    from .checkpoint_compat import allow_mmengine_checkpoint_globals
+
     register_mmaction(init_default_scope=False)
     register_mmdet(init_default_scope=False)
+    allow_mmengine_checkpoint_globals()
 
     import mmgaf.datasets  # noqa: F401
     import mmgaf.engine  # noqa: F401

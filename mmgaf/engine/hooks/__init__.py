@@ -1,0 +1,3 @@
+from .gaf_alternating_hook import GAFAlternatingHook
+
+__all__ = ['GAFAlternatingHook']

@@ -1,0 +1,3 @@
+from .tad_metric import TADMetric
+
+__all__ = ['TADMetric']

@@ -1,0 +1,26 @@
+# AFSD + GAF on the built-in synthetic dataset (Table IV, row 3: L_ai +
+# L_n-ai + L_R): the README's main job. Row 2 plus frame-GAF and the
+# alternating updates.
+_base_ = ['./afsd_gaf-ai-nai_synthetic.py', '../_base_/gaf_training.py']
+
+model = dict(
+    neck=dict(
+        cvae=dict(
+            _delete_=True,
+            type='ConditionalVAE',
+            hidden_channels=128,
+            latent_channels=64),
+        loss_cvae=dict(_delete_=True, type='CVAELoss', beta=0.1),
+        loss_recon=dict(
+            _delete_=True, type='ReconstructionLoss', loss_weight=0.5)))
+
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='GAFOptimWrapperConstructor',
+    frame={{_base_.gaf_frame_optim_wrapper}},
+    segment={{_base_.optim_wrapper}})
+# AFSD's schedule of this dataset, each epoch a frame and a segment pass
+train_cfg = dict(max_epochs=20, val_interval=10)
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[16], gamma=0.1)
+]

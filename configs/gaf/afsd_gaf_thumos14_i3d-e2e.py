@@ -1,0 +1,28 @@
+# AFSD + GAF end to end on THUMOS14's RGB frames, as the paper: GAF on both
+# I3D levels AFSD uses, Mixed_4f (832 channels, 6x6 at 96x96 crops) and
+# Mixed_5c (1024, 3x3), with the 1xnxn reductions over space of the authors'
+# code; each level has its own attention head and conditional VAE.
+_base_ = ['../afsd/afsd_thumos14_i3d-e2e.py', '../_base_/gaf_training.py']
+
+model = dict(
+    neck=dict(
+        type='GAFNeck',
+        in_channels=(832, 1024),
+        spatial_sizes=((6, 6), (3, 3)),
+        attention=dict(type='SegmentAttention', hidden_channels=512),
+        cvae=dict(
+            type='ConditionalVAE', hidden_channels=512, latent_channels=256),
+        loss_cvae=dict(type='CVAELoss', beta=0.1),
+        loss_recon=dict(type='ReconstructionLoss', loss_weight=0.5),
+        loss_detection=dict(
+            type='ActionBackgroundLoss',
+            action_weight=1.0,
+            background_weight=35.,
+            background_loss_keys=('loss_cls', 'loss_loc'))))
+
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='GAFOptimWrapperConstructor',
+    frame={{_base_.gaf_frame_optim_wrapper}},
+    segment={{_base_.optim_wrapper}})
+train_cfg = dict(max_epochs=32, val_interval=2)

@@ -1,0 +1,170 @@
+from typing import Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine.fileio import list_dir_or_file
+
+from mmgaf.registry import TRANSFORMS
+
+FEATURE_LAYOUTS = ('TC', 'CT')
+
+
+def open_features(path: str,
+                  layout: str,
+                  feat_dim: Optional[int] = None,
+                  video_name: Optional[str] = None,
+                  sample_stride: int = 1) -> np.ndarray:
+    """Open a video's ``.npy`` features lazily, as a ``(C, T)`` view.
+
+    The file is memory-mapped: nothing but its header is read until the
+    caller indexes the view, so a window reads only its own slice.
+
+    Args:
+        path (str): A local ``.npy`` file holding a 2-D array.
+        layout (str): ``'TC'`` (one row per step) or ``'CT'``.
+        feat_dim (int, optional): The expected number of channels ``C``;
+            None accepts any.
+        video_name (str, optional): Named in error messages.
+        sample_stride (int): Keep every k-th step. Defaults to 1.
+
+    Returns:
+        np.ndarray: A read-only ``(C, T)`` memory-mapped view.
+    """
+    if layout not in FEATURE_LAYOUTS:
+        raise ValueError(f'feature layout must be one of {FEATURE_LAYOUTS}, '
+                         f'got {layout!r}')
+    what = (f'features of video {video_name!r} ({path})'
+            if video_name is not None else f'features {path}')
+    try:
+        feats = np.load(path, mmap_mode='r', allow_pickle=False)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{what}: no such file') from None
+    except (OSError, ValueError) as error:
+        raise ValueError(f'{what}: not a readable .npy array: {error}') \
+            from error
+    if feats.ndim != 2:
+        raise ValueError(f'{what}: expected a 2-D array in layout {layout!r}, '
+                         f'got shape {feats.shape}')
+    shape = feats.shape
+    feats = feats.T if layout == 'TC' else feats
+    if feat_dim is not None and feats.shape[0] != feat_dim:
+        hint = ''
+        if feats.shape[1] == feat_dim:
+            other = 'CT' if layout == 'TC' else 'TC'
+            hint = f'; the file looks like layout {other!r}'
+        raise ValueError(f'{what}: shape {shape} in layout {layout!r} has '
+                         f'{feats.shape[0]} channels, expected '
+                         f'feature_dim={feat_dim}{hint}')
+    return feats[:, ::sample_stride]
+
+
+@TRANSFORMS.register_module()
+class LoadFeatures(BaseTransform):
+    """Open the features of the sample's video without reading them.
+
+    Required Keys:
+
+        - feature_path
+        - feature_layout
+        - video_name
+        - feature_dim (optional)
+        - feature_sample_stride (optional, default 1)
+
+    Added Keys:
+
+        - feats: a ``(C, N)`` memory-mapped view of the ``N`` steps of the
+          video; :class:`CropWindow` or :class:`RescaleFeatures` reads from it.
+    """
+
+    def transform(self, results: dict) -> dict:
+        results['feats'] = open_features(
+            results['feature_path'], results['feature_layout'],
+            results.get('feature_dim'), results['video_name'],
+            results.get('feature_sample_stride', 1))
+        return results
+
+
+@TRANSFORMS.register_module()
+class SampleWindowFrames(BaseTransform):
+    """Choose the video frames of a window's steps.
+
+    Window step ``k`` is at ``time_shift + k * time_scale`` seconds; it takes
+    the frame shown at that time, ``floor(seconds * avg_fps)`` (a frame ``f``
+    spans ``[f, f + 1) / avg_fps`` seconds), clamped to the frames the video
+    has, so a duration rounded up in the annotation file repeats the last
+    frame rather than failing.
+
+    Required Keys:
+
+        - time_scale, time_shift, valid_len
+        - avg_fps, total_frames: from :class:`DecordInit` or
+          :class:`RawFrameInit`
+        - start_index
+
+    Added Keys:
+
+        - frame_inds: ``(valid_len,)`` int indices for the decoders
+          (``DecordDecode``, ``RawFrameDecode``...), ``start_index`` added
+        - clip_len, num_clips, frame_interval: as MMAction2's ``SampleFrames``
+          sets them, one clip of ``valid_len`` frames
+    """
+
+    # A step's time times the fps is often an integer computed with rounding
+    # error (e.g. 2.9999999 for frame 3); this keeps floor() on the integer.
+    _EPS = 1e-6
+
+    def transform(self, results: dict) -> dict:
+        steps = np.arange(results['valid_len'], dtype=np.float64)
+        seconds = results['time_shift'] + steps * results['time_scale']
+        frame_inds = np.floor(seconds * results['avg_fps'] + self._EPS)
+        frame_inds = np.clip(frame_inds, 0, results['total_frames'] - 1)
+        results['frame_inds'] = (
+            frame_inds.astype(np.int64) + results['start_index'])
+        results['clip_len'] = results['valid_len']
+        results['num_clips'] = 1
+        results['frame_interval'] = None
+        return results
+
+
+@TRANSFORMS.register_module()
+class RawFrameInit(BaseTransform):
+    """Count the frames of a rawframe folder, for
+    :class:`SampleWindowFrames`.
+
+    MMAction2's ``RawFrameDecode`` reads frames by index but leaves counting
+    them to the annotation file; a TAD annotation file has durations only.
+
+    Required Keys:
+
+        - frame_dir, filename_tmpl
+
+    Added Keys:
+
+        - total_frames: files in ``frame_dir`` with the template's extension
+        - avg_fps: ``fps``
+
+    Args:
+        fps (float): The rate the frames were extracted at (e.g. 10 for
+            AFSD's THUMOS14 frames).
+    """
+
+    def __init__(self, fps: float) -> None:
+        if fps <= 0:
+            raise ValueError(f'fps must be positive, got {fps}')
+        self.fps = fps
+
+    def transform(self, results: dict) -> dict:
+        suffix = '.' + results['filename_tmpl'].rsplit('.', 1)[-1]
+        frame_dir = results['frame_dir']
+        total = sum(1 for _ in list_dir_or_file(
+            frame_dir, list_dir=False, suffix=suffix))
+        if total == 0:
+            raise FileNotFoundError(
+                f'video {results.get("video_name")!r}: no {suffix} frames in '
+                f'{frame_dir}')
+        results['total_frames'] = total
+        results['avg_fps'] = self.fps
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(fps={self.fps})'

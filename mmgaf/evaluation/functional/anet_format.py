@@ -1,0 +1,228 @@
+"""Reading and writing the official ActivityNet detection JSON files, and
+evaluating them with :func:`detection_map`.
+
+Ground truth: ``{"database": {video: {"subset", "annotations": [{"label",
+"segment": [start, end]}], ...}}}``; segments may be numbers or numeric
+strings (THUMOS14's ``thumos_gt.json``). Results: ``{"version", "results":
+{video: [{"label", "score", "segment"}]}, "external_data"}``.
+
+In memory both are flat: ``video_names`` (the videos, V), and per instance
+``videos`` (int64 ``(N, )`` indices into ``video_names``), ``labels`` (class
+names, N), ``segments`` (float64 ``(N, 2)``, seconds) and, for results,
+``scores`` (float64 ``(N, )``); ``source`` names the file for messages.
+"""
+import json
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from .detection_map import detection_map
+
+SubsetType = Union[str, Sequence[str], None]
+
+
+def load_anet_ground_truth(source: Union[str, dict],
+                           subset: SubsetType = None) -> dict:
+    """Read the ground truth of some subsets of an ActivityNet-layout file.
+
+    Every video of the subsets is listed in ``video_names``, with or
+    without annotations: they all count in the evaluation.
+
+    Args:
+        source (str | dict): A JSON file, or its content.
+        subset (str | Sequence[str], optional): The subsets to keep, matched
+            against each video's ``"subset"``. None keeps every video.
+
+    Returns:
+        dict: ``video_names``, ``videos``, ``labels``, ``segments`` and
+        ``source``.
+    """
+    data, name = _load_json(source, 'ground truth')
+    database = data.get('database') if isinstance(data, dict) else None
+    if not isinstance(database, dict):
+        raise ValueError(f'{name} has no "database" dict of videos')
+    subsets = None if subset is None else (
+        {subset} if isinstance(subset, str) else set(subset))
+    video_names, videos, labels, segments = [], [], [], []
+    for video, info in database.items():
+        if subsets is not None:
+            if 'subset' not in info:
+                raise ValueError(f'{name}: video {video} has no "subset"')
+            if info['subset'] not in subsets:
+                continue
+        if 'annotations' not in info:
+            raise ValueError(f'{name}: video {video} has no "annotations"')
+        for i, ann in enumerate(info['annotations']):
+            where = f'{name}: video {video}, annotation {i}'
+            labels.append(_parse_label(ann, where))
+            segments.append(_parse_segment(ann, where))
+            videos.append(len(video_names))
+        video_names.append(video)
+    if not video_names:
+        raise ValueError(f'{name} has no video of subset {subset!r}')
+    return dict(
+        video_names=video_names,
+        videos=np.asarray(videos, dtype=np.int64),
+        labels=labels,
+        segments=np.asarray(segments, dtype=np.float64).reshape(-1, 2),
+        source=name)
+
+
+def load_anet_results(source: Union[str, dict]) -> dict:
+    """Read detections in the official results layout.
+
+    Args:
+        source (str | dict): A JSON file, or its content.
+
+    Returns:
+        dict: ``video_names``, ``videos``, ``labels``, ``segments``,
+        ``scores`` and ``source``.
+    """
+    data, name = _load_json(source, 'results')
+    results = data.get('results') if isinstance(data, dict) else None
+    if not isinstance(results, dict):
+        raise ValueError(f'{name} has no "results" dict of videos')
+    video_names = list(results)
+    videos, labels, segments, scores = [], [], [], []
+    for index, (video, detections) in enumerate(results.items()):
+        if not isinstance(detections, list):
+            raise ValueError(f'{name}: the results of video {video} are not '
+                             'a list')
+        for i, det in enumerate(detections):
+            where = f'{name}: video {video}, detection {i}'
+            labels.append(_parse_label(det, where))
+            segments.append(_parse_segment(det, where))
+            scores.append(_parse_score(det, where))
+            videos.append(index)
+    return dict(
+        video_names=video_names,
+        videos=np.asarray(videos, dtype=np.int64),
+        labels=labels,
+        segments=np.asarray(segments, dtype=np.float64).reshape(-1, 2),
+        scores=np.asarray(scores, dtype=np.float64),
+        source=name)
+
+
+def format_anet_results(results: dict, version: str = 'VERSION 1.3') -> dict:
+    """The official results layout of detections held as
+    :func:`load_anet_results` returns them; every video of
+    ``results['video_names']`` gets a list, possibly empty."""
+    per_video: Dict[str, List[dict]] = {
+        video: []
+        for video in results['video_names']
+    }
+    for video, label, segment, score in zip(results['videos'].tolist(),
+                                            results['labels'],
+                                            results['segments'].tolist(),
+                                            results['scores'].tolist()):
+        per_video[results['video_names'][video]].append(
+            dict(label=label, score=score, segment=segment))
+    return dict(version=version, results=per_video, external_data={})
+
+
+def anet_detection_map(ground_truth: dict,
+                       results: dict,
+                       iou_thrs: Sequence[float],
+                       class_names: Optional[Sequence[str]] = None) -> dict:
+    """:func:`detection_map` of detections against ground truth, both as
+    :func:`load_anet_ground_truth` and :func:`load_anet_results` return
+    them.
+
+    Detections of videos that are not in the ground truth count as false
+    positives, as in the official evaluator; their names are returned so
+    that callers can report them.
+
+    Args:
+        ground_truth (dict): The ground truth.
+        results (dict): The detections.
+        iou_thrs (Sequence[float]): ``(T, )`` tIoU thresholds.
+        class_names (Sequence[str], optional): The classes, in the order of
+            the returned ``ap`` columns. Every label of the ground truth and
+            of the results must be one of them. Defaults to the ground
+            truth's labels in order of appearance, then the results' other
+            labels (classes without ground truth get NaN AP).
+
+    Returns:
+        dict: :func:`detection_map`'s dict plus ``class_names`` and
+        ``unknown_videos`` (result videos absent from the ground truth).
+    """
+    if class_names is None:
+        class_names = list(
+            dict.fromkeys(list(ground_truth['labels']) + results['labels']))
+    class_index = {name: i for i, name in enumerate(class_names)}
+    video_index = {
+        name: i
+        for i, name in enumerate(ground_truth['video_names'])
+    }
+    unknown_videos = [
+        name for name in results['video_names'] if name not in video_index
+    ]
+    for name in unknown_videos:
+        video_index[name] = len(video_index)
+    result_videos = np.asarray(
+        [video_index[name] for name in results['video_names']], dtype=np.int64)
+    ground_truth_arrays = dict(
+        segments=ground_truth['segments'],
+        labels=_encode_labels(ground_truth, class_index),
+        videos=ground_truth['videos'])
+    result_arrays = dict(
+        segments=results['segments'],
+        scores=results['scores'],
+        labels=_encode_labels(results, class_index),
+        videos=result_videos[results['videos']])
+    evaluation = detection_map(ground_truth_arrays, result_arrays, iou_thrs,
+                               len(class_names))
+    evaluation.update(
+        class_names=list(class_names), unknown_videos=unknown_videos)
+    return evaluation
+
+
+def _encode_labels(instances: dict, class_index: Dict[str, int]) -> np.ndarray:
+    encoded = np.empty(len(instances['labels']), dtype=np.int64)
+    for i, label in enumerate(instances['labels']):
+        if label not in class_index:
+            video = instances['video_names'][instances['videos'][i]]
+            raise ValueError(
+                f'{instances.get("source", "the input")}: video {video} has '
+                f'label {label!r}, which is not one of the classes')
+        encoded[i] = class_index[label]
+    return encoded
+
+
+def _load_json(source: Union[str, dict], what: str):
+    if not isinstance(source, str):
+        return source, f'the {what}'
+    try:
+        with open(source) as file:
+            return json.load(file), source
+    except json.JSONDecodeError as error:
+        raise ValueError(f'{source} is not valid JSON: {error}') from error
+
+
+def _parse_label(entry: dict, where: str) -> str:
+    if not isinstance(entry, dict) or not isinstance(entry.get('label'), str):
+        raise ValueError(f'{where} has no string "label"')
+    return entry['label']
+
+
+def _parse_segment(entry: dict, where: str) -> List[float]:
+    segment = entry.get('segment')
+    try:
+        if not isinstance(segment, (list, tuple)) or len(segment) != 2:
+            raise TypeError
+        start, end = float(segment[0]), float(segment[1])
+    except (TypeError, ValueError):
+        raise ValueError(f'{where}: "segment" must be two numbers (or '
+                         f'numeric strings), got {segment!r}') from None
+    if not (np.isfinite(start) and np.isfinite(end)) or end < start:
+        raise ValueError(f'{where}: bad segment [{start}, {end}]')
+    return [start, end]
+
+
+def _parse_score(entry: dict, where: str) -> float:
+    score = entry.get('score')
+    if isinstance(score, bool) or not isinstance(score, (int, float)):
+        raise ValueError(f'{where} has no numeric "score", got {score!r}')
+    if not np.isfinite(score):
+        raise ValueError(f'{where}: score {score} is not finite')
+    return float(score)

@@ -1,0 +1,166 @@
+from collections import OrderedDict
+from typing import Dict, NamedTuple, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from torch import Tensor
+from torch.func import functional_call
+
+from mmgaf.registry import MODELS
+from .temporal_projection import TemporalExpansion, TemporalReduction
+
+
+class CVAEOutput(NamedTuple):
+    """What one pass of :class:`ConditionalVAE` produces.
+
+    ``reconstruction`` has the input's shape; the Gaussian parameters
+    ``mean`` / ``log_var`` of q(z | f, λ) and ``prior_mean`` of p(z | λ) are
+    ``(B, Z, T)``.
+    """
+    reconstruction: Tensor
+    mean: Tensor
+    log_var: Tensor
+    prior_mean: Tensor
+
+
+def _pointwise_mlp(in_channels: int, hidden_channels: int, out_channels: int,
+                   num_layers: int) -> nn.Sequential:
+    """An MLP applied at every time step of a ``(B, C, T)`` sequence (1x1
+    convolutions); ReLU between layers, none after the last."""
+    layers = []
+    channels = in_channels
+    for _ in range(num_layers - 1):
+        layers.append(
+            ConvModule(
+                channels,
+                hidden_channels,
+                1,
+                conv_cfg=dict(type='Conv1d'),
+                act_cfg=dict(type='ReLU')))
+        channels = hidden_channels
+    layers.append(nn.Conv1d(channels, out_channels, 1))
+    return nn.Sequential(*layers)
+
+
+@MODELS.register_module()
+class ConditionalVAE(BaseModule):
+    """Frame-GAF: a conditional VAE of a feature map given the attention.
+
+    For every time step t (paper eqs. 5-9):
+
+    - encoder q(z_t | f_t, λ_t) = N(μ, diag σ²): θ reduces f_t, the reduced
+      feature concatenated with λ_t goes through an MLP giving μ and log σ²;
+    - prior p(z_t | λ_t) = N(λ_t · 1, I);
+    - decoder p(f_t | λ_t, z_t): an MLP of [z_t, λ_t] and θ' back to the
+      input's shape (a ``1 x H x W`` transposed convolution for 5-D maps).
+
+    Args:
+        in_channels (int): C of the modelled feature map.
+        hidden_channels (int): Channels after θ and in the MLPs.
+            Defaults to 512.
+        latent_channels (int): Z, the size of z_t. Defaults to 256.
+        spatial_size (Sequence[int], optional): ``(H, W)`` of 5-D inputs,
+            None for ``(B, C, T)`` inputs. Defaults to None.
+        num_mlp_layers (int): Layers of each MLP. Defaults to 3, as the
+            authors' code.
+        init_cfg (dict or list[dict], optional): Initialization config.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 hidden_channels: int = 512,
+                 latent_channels: int = 256,
+                 spatial_size: Optional[Sequence[int]] = None,
+                 num_mlp_layers: int = 3,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.latent_channels = latent_channels
+        self.reduction = TemporalReduction(in_channels, hidden_channels,
+                                           spatial_size)
+        self.encoder_mlp = _pointwise_mlp(hidden_channels + 1,
+                                          hidden_channels, 2 * latent_channels,
+                                          num_mlp_layers)
+        self.decoder = nn.Sequential(
+            OrderedDict(
+                mlp=_pointwise_mlp(latent_channels + 1, hidden_channels,
+                                   hidden_channels, num_mlp_layers),
+                expansion=TemporalExpansion(hidden_channels, in_channels,
+                                            spatial_size)))
+
+    def prior_mean(self, attention: Tensor) -> Tensor:
+        """Mean of p(z | λ): λ (B, T) repeated over the Z latent channels,
+        ``(B, Z, T)``."""
+        return attention.unsqueeze(1).expand(-1, self.latent_channels, -1)
+
+    def encode(self, x: Tensor, attention: Tensor):
+        """q(z | f, λ) of x (B, C, T[, H, W]) and λ (B, T): mean and log
+        variance, each ``(B, Z, T)``."""
+        hidden = torch.cat([self.reduction(x), attention.unsqueeze(1)], dim=1)
+        mean, log_var = self.encoder_mlp(hidden).chunk(2, dim=1)
+        return mean, log_var
+
+    def decode(self,
+               z: Tensor,
+               attention: Tensor,
+               params: Optional[Dict[str, Tensor]] = None) -> Tensor:
+        """The mean of p(f | λ, z): z (B, Z, T) and λ (B, T) to the shape of
+        the modelled map.
+
+        Args:
+            params (dict, optional): Replacement parameters and buffers of
+                ``self.decoder`` (as ``named_parameters`` names it), e.g.
+                detached copies, so the reconstruction loss L_R reaches λ
+                without training the decoder. Defaults to None (its own).
+        """
+        hidden = torch.cat([z, attention.unsqueeze(1)], dim=1)
+        if params is None:
+            return self.decoder(hidden)
+        return functional_call(self.decoder, params, (hidden, ))
+
+    def frozen_decoder_params(self) -> Dict[str, Tensor]:
+        """The decoder's parameters and buffers, detached: the decoder then
+        passes gradients to its inputs but receives none."""
+        return {
+            name: value.detach()
+            for name, value in list(self.decoder.named_parameters()) +
+            list(self.decoder.named_buffers())
+        }
+
+    def forward(self,
+                x: Tensor,
+                attention: Tensor,
+                sample: bool = True) -> CVAEOutput:
+        """Encode, draw z (reparameterised when ``sample``, else z = μ) and
+        reconstruct x.
+
+        Args:
+            x (Tensor): (B, C, T[, H, W]).
+            attention (Tensor): λ, (B, T).
+            sample (bool): Whether to sample z. Defaults to True.
+        """
+        mean, log_var = self.encode(x, attention)
+        z = mean
+        if sample:
+            z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        return CVAEOutput(
+            self.decode(z, attention), mean, log_var,
+            self.prior_mean(attention))
+
+    def generate(self,
+                 attention: Tensor,
+                 sample: bool = True,
+                 params: Optional[Dict[str, Tensor]] = None) -> Tensor:
+        """A feature map from the prior: z ~ p(z | λ) = N(λ, I), or z = λ
+        (the prior mean) when ``sample`` is False, then the decoder.
+
+        Args:
+            attention (Tensor): λ, (B, T).
+            sample (bool): Whether to sample z. Defaults to True.
+            params (dict, optional): See :meth:`decode`.
+        """
+        z = self.prior_mean(attention)
+        if sample:
+            z = z + torch.randn_like(z)
+        return self.decode(z, attention, params)
