@@ -306,9 +306,11 @@ class RecordingDetector:
 
     def __init__(self):
         self.calls = []
+        self.frozen = []
 
-    def __call__(self, features, data_samples):
+    def __call__(self, features, data_samples, frozen=False):
         self.calls.append((features, data_samples))
+        self.frozen.append(frozen)
         return dict(
             loss_cls=features.mean(), loss_loc=[features.sum(),
                                                 features.max()])
@@ -328,6 +330,8 @@ def test_action_background_loss_hands_background_intervals():
     (fg_features, fg_samples), (bg_features, bg_samples) = detector.calls
     assert fg_samples is samples
     assert bg_features is background
+    # the background pass trains the attention only, by default
+    assert detector.frozen == [False, True]
     gt = bg_samples[0].gt_instances
     # complement inside the valid length 20, labelled as background
     assert gt.segments.tolist() == [[0., 2.], [5., 10.], [12., 20.]]
@@ -348,6 +352,10 @@ def test_action_background_loss_switches():
     assert set(only_background(detector, features, features, samples)) == {
         'bg_loss_cls', 'bg_loss_loc'
     }
+    detector = RecordingDetector()
+    ActionBackgroundLoss(background_trains_detector=True)(
+        detector, features, features, samples)
+    assert detector.frozen == [False, False]
     wrong_key = ActionBackgroundLoss(background_loss_keys=['loss_iou'])
     with pytest.raises(KeyError, match='loss_iou'):
         wrong_key(detector, features, features, samples)

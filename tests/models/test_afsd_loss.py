@@ -171,11 +171,13 @@ def test_background_intervals():
     moved, _ = run(2., [torch.tensor([[3., 25.]])])
     assert not torch.isclose(moved['loss_loc'], losses['loss_loc'])
 
-    # Weight 0: the intervals are plain background.
+    # Weight 0: no regression, and the classification is still averaged
+    # over the intervals' positions (not summed over every position).
     plain, _ = run(0.)
     assert plain['loss_loc'].item() == 0
     torch.testing.assert_close(plain['loss_cls'],
-                               focal(outputs['cls'][0], zeros))
+                               focal(outputs['cls'][0], zeros) /
+                               in_interval.sum())
 
 
 def test_boundary_targets_and_loss():

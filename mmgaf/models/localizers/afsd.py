@@ -1,9 +1,11 @@
+from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from mmgaf.models.utils import frozen_parameters
 from mmgaf.registry import MODELS, TASK_UTILS
 from mmgaf.structures import TADDataSample
 
@@ -132,11 +134,25 @@ class AFSD(BaseModel):
             frame_feat=frame_feat,
             proposal_feats=proposal_feats)
 
-    def loss_by_feat(self, x: Features,
-                     data_samples: Sequence[TADDataSample]) -> Dict:
+    def loss_by_feat(self,
+                     x: Features,
+                     data_samples: Sequence[TADDataSample],
+                     frozen: bool = False) -> Dict:
         """AFSD's losses on any neck output, for the ground truth of
-        ``data_samples`` (labels -1 are background intervals)."""
-        outputs = self.forward_feats(x)
+        ``data_samples`` (labels -1 are background intervals).
+
+        Args:
+            x (Tensor | tuple[Tensor]): Neck outputs, see
+                :meth:`forward_feats`.
+            data_samples (Sequence[TADDataSample]): The targets.
+            frozen (bool): Treat the pyramid's and heads' parameters as
+                constants, so the losses train only what produced ``x``
+                (GAF's background pass trains the attention this way).
+                Defaults to False.
+        """
+        with frozen_parameters(self.pyramid, self.coarse_head,
+                               self.refine_head) if frozen else nullcontext():
+            outputs = self.forward_feats(x)
         segments, labels = self._targets(data_samples)
         return self.loss_module(outputs, segments, labels)
 

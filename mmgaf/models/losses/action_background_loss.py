@@ -53,6 +53,13 @@ class ActionBackgroundLoss(nn.Module):
     regress the action-free intervals (L_n-ai). Foreground losses keep the
     detector's key names; background ones get a ``bg_`` prefix.
 
+    By default L_n-ai trains the attention only: the detector runs with its
+    parameters frozen (``detector_loss(..., frozen=True)``), as the paper
+    motivates the term ("to optimize λ"). Letting it train the detector too,
+    as the authors' code does, lets the detector satisfy the heavily
+    weighted background term by predicting no action anywhere; on the
+    built-in dataset that collapses detection (see README, Results).
+
     Args:
         action_weight (float): Weight of L_ai. Defaults to 1.0.
         background_weight (float): Weight of L_n-ai; the authors' code uses
@@ -63,14 +70,19 @@ class ActionBackgroundLoss(nn.Module):
             all. Defaults to None.
         min_background_length (float): Shortest background interval, in
             window steps. Defaults to 0.
+        background_trains_detector (bool): Whether L_n-ai also trains the
+            detector (the authors' code) rather than the attention only.
+            Defaults to False.
     """
 
     def __init__(self,
                  action_weight: float = 1.0,
                  background_weight: float = 35.0,
                  background_loss_keys: Optional[Sequence[str]] = None,
-                 min_background_length: float = 0.) -> None:
+                 min_background_length: float = 0.,
+                 background_trains_detector: bool = False) -> None:
         super().__init__()
+        self.background_trains_detector = background_trains_detector
         self.action_weight = action_weight
         self.background_weight = background_weight
         self.background_loss_keys = (
@@ -107,7 +119,8 @@ class ActionBackgroundLoss(nn.Module):
         """
         Args:
             detector_loss (Callable): ``(features, data_samples) -> dict`` of
-                the detector's losses.
+                the detector's losses; with ``frozen=True`` it must leave the
+                detector's parameters without gradients.
             foreground, background: The λ- and (1-λ)-weighted features, in
                 the structure the detector takes (a tensor or a tuple).
             data_samples (list[TADDataSample]): The batch's ground truth.
@@ -118,8 +131,10 @@ class ActionBackgroundLoss(nn.Module):
                                             data_samples).items():
                 losses[key] = _scale(value, self.action_weight)
         if self.background_weight:
+            frozen = {} if self.background_trains_detector else dict(
+                frozen=True)
             background_losses = detector_loss(
-                background, self.background_samples(data_samples))
+                background, self.background_samples(data_samples), **frozen)
             keys = self.background_loss_keys or background_losses.keys()
             for key in keys:
                 if key not in background_losses:

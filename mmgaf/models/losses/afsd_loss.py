@@ -195,6 +195,10 @@ class AFSDLoss(nn.Module):
             loc_weight = loc_weight + self.background_loc_weight * \
                 background_interval.float()
         num_pos = max(float((loc_weight > 0).sum()), 1.)
+        # positions of background intervals are instances too (of the
+        # background class): without them a background pass would sum its
+        # classification loss over every position instead of averaging it
+        num_instance = max(float((foreground | background_interval).sum()), 1.)
         num_fg = max(float(foreground.sum()), 1.)
         num_refine = max(float(refine.sum()), 1.)
 
@@ -202,7 +206,7 @@ class AFSDLoss(nn.Module):
         losses['loss_cls'] = self.loss_cls(
             cls.reshape(-1, self.num_classes),
             self._one_hot(labels, foreground).reshape(-1, self.num_classes),
-            avg_factor=num_pos)
+            avg_factor=num_instance)
         located = loc_weight > 0
         losses['loss_loc'] = self.loss_loc(
             loc[located].float(),
