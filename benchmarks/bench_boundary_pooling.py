@@ -12,6 +12,8 @@ levels of a 64-step window) and the level-0 map of a branch (C=1024, T=64,
 N=64), batch 1 and 4.
 """
 import argparse
+import importlib.util
+import os.path as osp
 import statistics
 import time
 
@@ -28,24 +30,19 @@ CASES = [
 ]
 
 
-def reference_loop(x, segments):
-    """AFSD's kernel as a Python loop, differentiable through ``max``."""
-    batch, channels, length = x.shape
-    half = channels // 2
-    outputs = []
-    for b in range(batch):
-        columns = []
-        for n in range(segments.size(1)):
-            parts = []
-            for h in range(2):
-                left = min(max(int(segments[b, n, 2 * h]), 0), length - 1)
-                right = min(max(int(segments[b, n, 2 * h + 1]), 0),
-                            length - 1)
-                parts.append(x[b, h * half:(h + 1) * half,
-                               left:max(left, right) + 1].max(-1).values)
-            columns.append(torch.cat(parts))
-        outputs.append(torch.stack(columns, -1))
-    return torch.stack(outputs)
+def load_reference_loop():
+    """The tests' reference: AFSD's kernel as a Python loop over (sample,
+    segment, channel half), differentiable through ``max``."""
+    path = osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'tests', 'models',
+        'reference_pooling.py')
+    spec = importlib.util.spec_from_file_location('reference_pooling', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.reference_pooling
+
+
+reference_loop = load_reference_loop()
 
 
 def masked_window(x, segments):

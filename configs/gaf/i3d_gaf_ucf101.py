@@ -7,8 +7,10 @@
 # mmgaf/utils/mmaction_configs.py); only the neck, the number of classes, the
 # data and the optimizers change.
 # Data: UCF101 videos under data/ucf101/videos and MMAction2-style lists
-# (`path label`, 0-based) for the official split. Start from a Kinetics-400
-# I3D checkpoint of MMAction2's model zoo with
+# (`path label`, 0-based) for the official split, written by
+#     python tools/data/ucf101/build_file_lists.py ucfTrainTestlist \
+#         data/ucf101 --split 1
+# Start from a Kinetics-400 I3D checkpoint of MMAction2's model zoo with
 # `--cfg-options load_from=<checkpoint>`: the backbone is loaded, the new head
 # and the GAF neck are initialised.
 _base_ = [

@@ -227,3 +227,12 @@ def test_multi_level_structure_is_kept():
 def test_unknown_phase_is_rejected():
     with pytest.raises(ValueError, match='phase'):
         small_neck().set_phase('both')
+
+
+def test_cvae_log_variance_is_bounded():
+    cvae = ConditionalVAE(16, hidden_channels=32, latent_channels=8)
+    # huge unnormalised features must not overflow exp(log_var)
+    mean, log_var = cvae.encode(1e6 * torch.randn(2, 16, 5), torch.rand(2, 5))
+    assert log_var.abs().max() <= ConditionalVAE.LOG_VAR_BOUND
+    out = cvae(1e6 * torch.randn(2, 16, 5), torch.rand(2, 5))
+    assert torch.isfinite(out.reconstruction).all()

@@ -1,31 +1,9 @@
 import pytest
 import torch
 
+from reference_pooling import reference_pooling
+
 from mmgaf.models.ops import BoundaryMaxPooling, boundary_max_pooling
-
-
-def reference_pooling(x, segments):
-    """A direct transcription of AFSD's CUDA kernel, one loop iteration per
-    (sample, segment, channel half); differentiable through ``max``."""
-    batch, channels, length = x.shape
-    half = channels // 2
-    outputs = []
-    for b in range(batch):
-        columns = []
-        for n in range(segments.size(1)):
-            parts = []
-            for h in range(2):
-                left = min(max(int(segments[b, n, 2 * h].item()), 0),
-                           length - 1)
-                right = min(max(int(segments[b, n, 2 * h + 1].item()), 0),
-                            length - 1)
-                right = max(left, right)
-                # torch.max returns the first maximal index on ties.
-                parts.append(x[b, h * half:(h + 1) * half,
-                               left:right + 1].max(dim=-1).values)
-            columns.append(torch.cat(parts))
-        outputs.append(torch.stack(columns, dim=-1))
-    return torch.stack(outputs)
 
 
 def random_segments(batch, num, length, generator):
@@ -190,3 +168,12 @@ def test_cuda_matches_cpu():
     out_cpu.backward(grad_out)
     out_cuda.backward(grad_out.cuda())
     torch.testing.assert_close(cuda.grad.cpu(), cpu.grad)
+
+
+def test_nan_bounds_clamp_to_the_start():
+    # a diverged regression gives NaN bounds; AFSD's kernel casts them to
+    # INT_MIN and clamps to 0, and so does the op (no out-of-range index)
+    x = torch.tensor([[[5., 1., 7., 3.], [2., 8., 4., 6.]]])
+    nan = float('nan')
+    segments = torch.tensor([[[nan, 2., 1., nan]]])
+    assert boundary_max_pooling(x, segments).flatten().tolist() == [7., 8.]

@@ -83,4 +83,5 @@ class GAFOptimWrapperConstructor:
                 param for param in model.parameters() if keep(param)
             ]
         optimizer = OPTIMIZERS.build(optimizer_cfg)
-        return OPTIM_WRAPPERS.build(cfg, default_args=dict(optimizer=optimizer))
+        return OPTIM_WRAPPERS.build(
+            cfg, default_args=dict(optimizer=optimizer))

@@ -68,6 +68,8 @@ class ConditionalVAE(BaseModule):
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
+    LOG_VAR_BOUND = 10.
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int = 512,
@@ -96,10 +98,12 @@ class ConditionalVAE(BaseModule):
 
     def encode(self, x: Tensor, attention: Tensor):
         """q(z | f, λ) of x (B, C, T[, H, W]) and λ (B, T): mean and log
-        variance, each ``(B, Z, T)``."""
+        variance (clamped to ±``LOG_VAR_BOUND``), each ``(B, Z, T)``."""
         hidden = torch.cat([self.reduction(x), attention.unsqueeze(1)], dim=1)
         mean, log_var = self.encoder_mlp(hidden).chunk(2, dim=1)
-        return mean, log_var
+        # on unnormalised backbone features an unbounded log variance can
+        # overflow exp() in the reparameterisation and the KL term
+        return mean, log_var.clamp(-self.LOG_VAR_BOUND, self.LOG_VAR_BOUND)
 
     def decode(self,
                z: Tensor,

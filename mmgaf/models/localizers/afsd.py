@@ -1,7 +1,6 @@
 from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 

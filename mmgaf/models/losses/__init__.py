@@ -5,3 +5,10 @@ from .afsd_iou_loss import AFSDIoULoss, distance_iou
 from .afsd_loss import AFSDLoss, AFSDTargets
 from .cvae_loss import CVAELoss, gaussian_kl_to_unit_variance
 from .reconstruction_loss import ReconstructionLoss
+
+__all__ = [
+    'BACKGROUND_LABEL', 'ActionBackgroundLoss', 'background_intervals',
+    'AFSDBoundaryLoss', 'AFSDIoULoss', 'distance_iou', 'AFSDLoss',
+    'AFSDTargets', 'CVAELoss', 'gaussian_kl_to_unit_variance',
+    'ReconstructionLoss'
+]

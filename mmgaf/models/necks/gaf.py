@@ -2,7 +2,6 @@ import copy
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Union
 
 import torch
-import torch.nn as nn
 from mmengine.model import BaseModule, ModuleList
 from torch import Tensor
 

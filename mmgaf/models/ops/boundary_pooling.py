@@ -128,8 +128,10 @@ def _query_windows(segments: Tensor, length: int) -> Tuple[Tensor, Tensor]:
         and ``(right - 2**k, right]`` (last N columns).
     """
     # AFSD's kernel casts the float bounds to int (truncation towards zero)
-    # and then clamps them.
-    bounds = segments.detach().trunc().clamp(0, length - 1).long()
+    # and then clamps them; a NaN bound (from diverged regression) casts to
+    # INT_MIN there and so clamps to 0.
+    bounds = torch.nan_to_num(segments.detach(), nan=0.)
+    bounds = bounds.trunc().clamp(0, length - 1).long()
     bounds = bounds.view(segments.size(0), segments.size(1), 2, 2)
     left = bounds[..., 0].transpose(1, 2)
     # An empty range reads the value at its left bound.
@@ -149,8 +151,9 @@ def boundary_max_pooling(x: Tensor, segments: Tensor) -> Tensor:
     ``c < C/2`` of the output is ``max(x[b, c, s0:s1 + 1])`` and channel
     ``c >= C/2`` is ``max(x[b, c, s2:s3 + 1])``. As in AFSD's CUDA kernel,
     the bounds are truncated to integers (like a C cast of the float) and
-    clamped to ``[0, T - 1]``; both ends are included; a range whose right
-    end lies before its left end reads the value at the left end. On ties
+    clamped to ``[0, T - 1]`` (NaN to 0); both ends are included; a range
+    whose right end lies before its left end reads the value at the left
+    end. On ties
     the first maximum wins, and the gradient flows to it only. (Unlike the
     kernel, it does not skip NaNs: they order by their sign, above +inf or
     below -inf.)
