@@ -33,6 +33,9 @@ CONFIGS = {
     'row 3, L_n-ai trains detector': (
         'configs/gaf/afsd_gaf_synthetic.py',
         ['model.neck.loss_detection.background_trains_detector=True']),
+    # separates L_R from the alternating schedule that comes with it
+    'row 3 without L_R': ('configs/gaf/afsd_gaf_synthetic.py',
+                          ['model.neck.loss_recon=None']),
 }
 KEYS = ('tad/mAP@0.30', 'tad/mAP@0.40', 'tad/mAP@0.50', 'tad/mAP@0.60',
         'tad/mAP@0.70', 'tad/mAP')

@@ -7,7 +7,7 @@ at each valid step is compared with the ground truth: a step is an action
 step when it lies inside an instance. Prints, per checkpoint, the mean λ on
 action and on background steps and the ROC AUC of λ as an actionness score
 (0.5: no separation; below 0.5: inverted). benchmarks/bench_gaf_ablation.py
-runs it on the GAF rows.
+keeps the checkpoints of the GAF rows to run it on.
 """
 import argparse
 
@@ -74,7 +74,8 @@ def main():
     print(f'{"checkpoint":60} {"λ action":>9} {"λ background":>13} '
           f'{"AUC":>6}')
     for checkpoint in args.checkpoints:
-        load_checkpoint(model, checkpoint, map_location='cpu', logger=None)
+        load_checkpoint(
+            model, checkpoint, map_location='cpu', logger='silent')
         stats = attention_stats(model, dataset)
         print(f'{checkpoint:60} {stats["action"]:9.3f} '
               f'{stats["background"]:13.3f} {stats["auc"]:6.3f}')

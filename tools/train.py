@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmgaf.utils import register_all_modules
-from mmgaf.utils.dist_env import prepare_cpu_distributed
+from mmgaf.utils.dist_env import prepare_cpu_distributed, release_distributed
 
 
 def parse_args():
@@ -101,6 +101,7 @@ def main():
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    release_distributed()
 
 
 if __name__ == '__main__':

@@ -25,3 +25,17 @@ def prepare_cpu_distributed(cfg: Config) -> None:
     cfg.model_wrapper_cfg = wrapper_cfg
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
+
+
+def release_distributed() -> None:
+    """Close the process group once a run is over.
+
+    MMEngine's Runner leaves it open; gloo's worker threads are then torn
+    down by the interpreter's exit, which now and then aborts a finished
+    process ("terminate called without an active exception") and so fails
+    a run that succeeded. A barrier first lets every rank finish its last
+    collective.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

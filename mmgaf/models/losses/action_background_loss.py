@@ -55,10 +55,13 @@ class ActionBackgroundLoss(nn.Module):
 
     By default L_n-ai trains the attention only: the detector runs with its
     parameters frozen (``detector_loss(..., frozen=True)``), as the paper
-    motivates the term ("to optimize λ"). Letting it train the detector too,
-    as the authors' code does, lets the detector satisfy the heavily
-    weighted background term by predicting no action anywhere; on the
-    built-in dataset that collapses detection (see README, Results).
+    motivates the term ("to optimize λ"). The authors' code lets it train
+    the detector too (``background_trains_detector=True``). With a
+    detector loss that sums its background classification over all
+    positions, that lets the heavily weighted term teach the detector to
+    find no action anywhere; with AFSD's loss here (averaged over the
+    background intervals' positions) both choices reach the same mAP on the
+    built-in dataset (README, Results).
 
     Args:
         action_weight (float): Weight of L_ai. Defaults to 1.0.
