@@ -45,8 +45,9 @@ def attention_stats(model, dataset) -> dict:
         data = model.data_preprocessor(pseudo_collate([dataset[index]]),
                                        False)
         sample = data['data_samples'][0]
-        attention = model.neck.attend(model.extract_feat(
-            data['inputs']))[0].attention[0, :sample.valid_len]
+        attention = model.neck.attend(
+            model.extract_feat(data['inputs']),
+            with_background=False)[0].attention[0, :sample.valid_len]
         steps = torch.arange(sample.valid_len) + 0.5
         segments = sample.gt_instances.segments
         inside = ((steps[:, None] >= segments[None, :, 0]) &

@@ -48,7 +48,8 @@ def infer_video_attention(
         data = model.data_preprocessor(pseudo_collate([dataset[index]]),
                                        False)
         meta = data['data_samples'][0].metainfo
-        outputs = model.neck.attend(model.extract_feat(data['inputs']))
+        outputs = model.neck.attend(
+            model.extract_feat(data['inputs']), with_background=False)
         num_steps = dataset.get_data_info(index)['num_steps']
         if sums is None:
             sums = np.zeros((len(outputs), num_steps))

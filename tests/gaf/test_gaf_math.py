@@ -236,3 +236,43 @@ def test_cvae_log_variance_is_bounded():
     assert log_var.abs().max() <= ConditionalVAE.LOG_VAR_BOUND
     out = cvae(1e6 * torch.randn(2, 16, 5), torch.rand(2, 5))
     assert torch.isfinite(out.reconstruction).all()
+
+
+def test_neck_contract_skips_the_background_map():
+    torch.manual_seed(0)
+    neck = small_neck()
+    neck.eval()
+    x = torch.randn(2, 16, 10)
+    full = neck.attend(x)[0]
+    light = neck.attend(x, with_background=False)[0]
+    assert light.background is None
+    torch.testing.assert_close(full.background,
+                               weighted_map(x, 1. - full.attention))
+    torch.testing.assert_close(light.foreground, full.foreground)
+    foreground, aux_losses = neck(x)
+    torch.testing.assert_close(foreground, full.foreground)
+    assert aux_losses == {}
+
+
+def test_joint_phase_decoder_learns_from_cvae_loss_only():
+    x = torch.randn(2, 16, 10)
+
+    def decoder_grads(keep_recon):
+        torch.manual_seed(0)
+        neck = small_neck()
+        neck.train()
+        neck.set_phase('joint')
+        torch.manual_seed(1)
+        _, losses = neck(x)
+        total = losses['loss_cvae_rec'] + losses['loss_cvae_kl']
+        if keep_recon:
+            total = total + losses['loss_recon']
+        total.backward()
+        # the flags are back after L_R: the decoder is still trainable
+        assert all(p.requires_grad for p in neck.parameters())
+        return [p.grad.clone() for p in neck.cvaes[0].decoder.parameters()]
+
+    with_recon, without_recon = decoder_grads(True), decoder_grads(False)
+    assert any(g.abs().sum() > 0 for g in with_recon)
+    for a, b in zip(with_recon, without_recon):
+        torch.testing.assert_close(a, b)

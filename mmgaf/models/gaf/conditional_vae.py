@@ -1,12 +1,11 @@
 from collections import OrderedDict
-from typing import Dict, NamedTuple, Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
-from torch.func import functional_call
 
 from mmgaf.registry import MODELS
 from .temporal_projection import TemporalExpansion, TemporalReduction
@@ -105,32 +104,10 @@ class ConditionalVAE(BaseModule):
         # overflow exp() in the reparameterisation and the KL term
         return mean, log_var.clamp(-self.LOG_VAR_BOUND, self.LOG_VAR_BOUND)
 
-    def decode(self,
-               z: Tensor,
-               attention: Tensor,
-               params: Optional[Dict[str, Tensor]] = None) -> Tensor:
+    def decode(self, z: Tensor, attention: Tensor) -> Tensor:
         """The mean of p(f | λ, z): z (B, Z, T) and λ (B, T) to the shape of
-        the modelled map.
-
-        Args:
-            params (dict, optional): Replacement parameters and buffers of
-                ``self.decoder`` (as ``named_parameters`` names it), e.g.
-                detached copies, so the reconstruction loss L_R reaches λ
-                without training the decoder. Defaults to None (its own).
-        """
-        hidden = torch.cat([z, attention.unsqueeze(1)], dim=1)
-        if params is None:
-            return self.decoder(hidden)
-        return functional_call(self.decoder, params, (hidden, ))
-
-    def frozen_decoder_params(self) -> Dict[str, Tensor]:
-        """The decoder's parameters and buffers, detached: the decoder then
-        passes gradients to its inputs but receives none."""
-        return {
-            name: value.detach()
-            for name, value in list(self.decoder.named_parameters()) +
-            list(self.decoder.named_buffers())
-        }
+        the modelled map."""
+        return self.decoder(torch.cat([z, attention.unsqueeze(1)], dim=1))
 
     def forward(self,
                 x: Tensor,
@@ -152,19 +129,15 @@ class ConditionalVAE(BaseModule):
             self.decode(z, attention), mean, log_var,
             self.prior_mean(attention))
 
-    def generate(self,
-                 attention: Tensor,
-                 sample: bool = True,
-                 params: Optional[Dict[str, Tensor]] = None) -> Tensor:
+    def generate(self, attention: Tensor, sample: bool = True) -> Tensor:
         """A feature map from the prior: z ~ p(z | λ) = N(λ, I), or z = λ
         (the prior mean) when ``sample`` is False, then the decoder.
 
         Args:
             attention (Tensor): λ, (B, T).
             sample (bool): Whether to sample z. Defaults to True.
-            params (dict, optional): See :meth:`decode`.
         """
         z = self.prior_mean(attention)
         if sample:
             z = z + torch.randn_like(z)
-        return self.decode(z, attention, params)
+        return self.decode(z, attention)

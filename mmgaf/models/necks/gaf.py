@@ -6,6 +6,7 @@ from mmengine.model import BaseModule, ModuleList
 from torch import Tensor
 
 from mmgaf.models.gaf.temporal_projection import broadcast_over
+from mmgaf.models.utils import frozen_parameters
 from mmgaf.registry import MODELS
 
 Features = Union[Tensor, Sequence[Tensor]]
@@ -13,10 +14,11 @@ Features = Union[Tensor, Sequence[Tensor]]
 
 class GAFLevelOutput(NamedTuple):
     """Segment-GAF's output for one level: λ ``(B, T)`` and the foreground
-    / background maps, each the shape of the level's input."""
+    / background maps, each the shape of the level's input (the background
+    map is None where it was not asked for)."""
     attention: Tensor
     foreground: Tensor
-    background: Tensor
+    background: Optional[Tensor]
 
 
 def weighted_temporal_mean(x: Tensor, weights: Tensor,
@@ -171,14 +173,22 @@ class GAFNeck(BaseModule):
     def _like_input(x: Features, levels: List[Tensor]) -> Features:
         return levels[0] if isinstance(x, Tensor) else tuple(levels)
 
-    def attend(self, x: Features) -> List[GAFLevelOutput]:
-        """Segment-GAF on every level of ``x`` (a tensor or a tuple)."""
+    def attend(self,
+               x: Features,
+               with_background: bool = True) -> List[GAFLevelOutput]:
+        """Segment-GAF on every level of ``x`` (a tensor or a tuple).
+
+        The background maps are only needed by L_n-ai; the neck contract
+        (:meth:`forward`) skips them.
+        """
         outputs = []
         for level, head in zip(self._levels(x), self.attention_heads):
             attention = head(level)
+            background = weighted_map(level, 1. - attention) \
+                if with_background else None
             outputs.append(
                 GAFLevelOutput(attention, weighted_map(level, attention),
-                               weighted_map(level, 1. - attention)))
+                               background))
         return outputs
 
     def generative_losses(self, x: Features,
@@ -197,13 +207,17 @@ class GAFNeck(BaseModule):
             losses['loss_cvae_kl'] = sum(kl_terms)
         if self.loss_recon is not None and self.phase in ('segment', 'joint'):
             losses['loss_recon'] = sum(
-                self.loss_recon(
-                    cvae.generate(
-                        out.attention,
-                        params=cvae.frozen_decoder_params()), level,
-                    self.recon_weight_scale)
+                self._recon_term(cvae, level, out.attention)
                 for cvae, level, out in zip(self.cvaes, levels, outputs))
         return losses
+
+    def _recon_term(self, cvae, level: Tensor, attention: Tensor) -> Tensor:
+        """L_R of one level: through the decoder, held constant, into λ
+        (paper Fig. 2, step 2); in phase ``joint`` the decoder still learns
+        from L_CVAE."""
+        with frozen_parameters(cvae.decoder):
+            generated = cvae.generate(attention)
+        return self.loss_recon(generated, level, self.recon_weight_scale)
 
     def _cvae_terms(self, cvae, level: Tensor, attention: Tensor):
         """L_CVAE of one level; λ is detached, frame-GAF learns with λ
@@ -228,7 +242,7 @@ class GAFNeck(BaseModule):
         frame_phase = self.training and self.phase == 'frame'
         with torch.set_grad_enabled(torch.is_grad_enabled()
                                     and not frame_phase):
-            outputs = self.attend(x)
+            outputs = self.attend(x, with_background=False)
         foreground = self._like_input(x, [out.foreground for out in outputs])
         if not self.training:
             return foreground, {}
