@@ -388,3 +388,38 @@ def test_loss_with_detector_per_phase():
     # gradients of the background pass reach the attention head
     losses['bg_loss_cls'].backward()
     assert neck.attention_heads[0].attention_logit.weight.grad is not None
+
+
+class LoggedKeysHook(Hook):
+    """The scalars the logger would print after each epoch's last iter."""
+
+    def __init__(self):
+        self.records = []
+
+    def after_train_epoch(self, runner):
+        self.records.append(
+            (runner.model.neck.phase, set(runner.message_hub.log_scalars)))
+
+
+def test_phase_switch_starts_a_fresh_log(tmp_path):
+    logged = LoggedKeysHook()
+    optim_wrapper = gaf_optim_wrapper()
+    # only the segment optimizer clips, so only it reports a gradient norm
+    optim_wrapper['segment']['clip_grad'] = dict(max_norm=100.)
+    runner = make_runner(
+        str(tmp_path), 3,
+        [dict(type='GAFAlternatingHook'), logged],
+        optim_wrapper=optim_wrapper)
+    runner.train()
+    assert [phase for phase, _ in logged.records] == [
+        'frame', 'segment', 'frame'
+    ]
+    frame_keys, segment_keys, frame_again_keys = (
+        keys for _, keys in logged.records)
+    assert {'train/loss_cvae_rec', 'train/loss_cvae_kl'} <= frame_keys
+    assert {'train/loss_cls', 'train/loss_recon',
+            'train/grad_norm'} <= segment_keys
+    assert not any('cvae' in key for key in segment_keys)
+    # (Recognizer3D's head still reports loss_cls in phase frame)
+    assert 'train/grad_norm' not in frame_again_keys
+    assert 'train/loss_recon' not in frame_again_keys

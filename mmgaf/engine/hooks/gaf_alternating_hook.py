@@ -106,8 +106,12 @@ class GAFAlternatingHook(Hook):
             count = runner.epoch if self.by_epoch else runner.iter
             runner.logger.info(f'GAF phase "{phase}" from {unit} {count + 1}'
                                f' (L_R weight scale {recon_weight_scale:.3f})')
+            # otherwise the log of this phase would average in the other
+            # phase's losses, and repeat its gradient norm where this
+            # phase's optimizer clips none
             scalars = runner.message_hub.log_scalars
-            for key in [key for key in scalars if 'loss' in key]:
+            for key in [key for key in scalars
+                        if 'loss' in key or key == 'train/grad_norm']:
                 scalars.pop(key)
         self.phase = phase
         self.recon_weight_scale = recon_weight_scale
