@@ -4,10 +4,13 @@
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
+import glob
+import logging
 import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmgaf.utils import register_all_modules
@@ -94,10 +97,32 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+def warn_before_overwrite(cfg: Config) -> None:
+    """Say so when a new run (not ``--resume``) starts in a work dir that
+    holds another run's checkpoints, which it will overwrite or rotate out
+    (MMEngine reuses work dirs without a word)."""
+    if cfg.get('resume'):
+        return
+    checkpoints = sorted(
+        glob.glob(osp.join(cfg.work_dir, '*.pth')) +
+        glob.glob(osp.join(cfg.work_dir, 'last_checkpoint')))
+    if checkpoints:
+        names = ', '.join(osp.basename(path) for path in checkpoints[:5])
+        more = f' and {len(checkpoints) - 5} more' if len(
+            checkpoints) > 5 else ''
+        print_log(
+            f'{cfg.work_dir} holds checkpoints of an earlier run ({names}'
+            f'{more}); this new run overwrites them. Use --resume to '
+            'continue that run, or --work-dir for a new folder.',
+            logger='current',
+            level=logging.WARNING)
+
+
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
+    warn_before_overwrite(cfg)
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -5,9 +5,20 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    # atomic writes: a kill while saving never leaves a truncated checkpoint
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # a NaN / inf loss stops the run at once, naming term, phase and videos
+    finite_loss=dict(type='FiniteLossHook'),
+    # --resume continues the random streams of the interrupted run
+    random_state=dict(type='RandomStateHook'),
+    # a checkpoint that does not fit the model is refused, naming the keys
+    checkpoint_agreement=dict(type='CheckpointAgreementHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

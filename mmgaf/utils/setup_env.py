@@ -25,6 +25,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmgaf.datasets  # noqa: F401
     import mmgaf.engine  # noqa: F401
     import mmgaf.evaluation  # noqa: F401
+    import mmgaf.fileio  # noqa: F401
     import mmgaf.models  # noqa: F401
     import mmgaf.structures  # noqa: F401
     import mmgaf.visualization  # noqa: F401

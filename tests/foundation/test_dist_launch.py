@@ -47,7 +47,7 @@ def test_two_cpu_processes_all_reduce_gradients(repo_root, tmp_path):
     assert 'gloo' in result.stdout + result.stderr
 
     trained = torch.load(
-        tmp_path / 'work' / 'iter_1.pth', weights_only=False)['state_dict']
+        tmp_path / 'work' / 'iter_1.pth')['state_dict']
 
     # expected: SGD step with the mean of the two samples' gradients
     data = ToyData()

@@ -51,6 +51,6 @@ def test_two_processes_alternate_phases(repo_root, tmp_path):
     assert 'GAF phase "frame" from epoch 1' in log
     assert 'GAF phase "segment" from epoch 2' in log
     assert 'bg_loss_cls' in log and 'loss_cvae_rec' in log
-    checkpoint = torch.load(work_dir / 'epoch_2.pth', weights_only=False)
+    checkpoint = torch.load(work_dir / 'epoch_2.pth')
     assert checkpoint['meta']['gaf']['phase'] == 'segment'
     assert set(checkpoint['optimizer']) == {'frame', 'segment', 'phase'}

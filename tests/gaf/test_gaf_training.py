@@ -113,7 +113,12 @@ class SnapshotHook(Hook):
                 after=split_state(runner.model)))
 
 
-def make_runner(work_dir, max_epochs, hooks, resume=False, optim_wrapper=None):
+def make_runner(work_dir,
+                max_epochs,
+                hooks,
+                resume=False,
+                optim_wrapper=None,
+                random_state=False):
     return Runner(
         model=recognizer_cfg(),
         work_dir=work_dir,
@@ -128,7 +133,9 @@ def make_runner(work_dir, max_epochs, hooks, resume=False, optim_wrapper=None):
         custom_hooks=hooks,
         default_hooks=dict(
             checkpoint=dict(type='CheckpointHook', interval=1),
-            logger=dict(type='LoggerHook', interval=1)),
+            logger=dict(type='LoggerHook', interval=1),
+            **(dict(random_state=dict(type='RandomStateHook'))
+               if random_state else {})),
         resume=resume,
         default_scope='mmgaf',
         randomness=dict(seed=0))
@@ -178,7 +185,7 @@ def test_alternating_phases_update_only_their_parameters(tmp_path):
                changed_other)
     assert any(name.startswith('cls_head.') for name in changed_other)
     checkpoint = torch.load(
-        osp.join(str(tmp_path), 'epoch_2.pth'), weights_only=False)
+        osp.join(str(tmp_path), 'epoch_2.pth'))
     assert checkpoint['meta']['gaf']['phase'] == 'segment'
     assert checkpoint['meta']['gaf']['recon_weight_scale'] == 1.0
     assert set(checkpoint['optimizer']) == {'frame', 'segment', 'phase'}
@@ -188,7 +195,7 @@ def test_resume_restores_phase_and_ramp(tmp_path):
     make_runner(str(tmp_path), 1,
                 [dict(type='GAFAlternatingHook')]).train()
     checkpoint = torch.load(
-        osp.join(str(tmp_path), 'epoch_1.pth'), weights_only=False)
+        osp.join(str(tmp_path), 'epoch_1.pth'))
     # 4 epochs = 2 cycles: epoch 1 is the frame pass of cycle 1 (ramp 1/2)
     assert checkpoint['meta']['gaf']['phase'] == 'frame'
 

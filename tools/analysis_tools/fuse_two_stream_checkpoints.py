@@ -18,9 +18,11 @@ from collections import OrderedDict
 
 import torch
 
+from mmgaf.utils.checkpoint_compat import load_checkpoint_safely
+
 
 def _state_dict(path: str) -> dict:
-    checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    checkpoint = load_checkpoint_safely(path)
     state = checkpoint.get('state_dict', checkpoint) \
         if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict) or not all(

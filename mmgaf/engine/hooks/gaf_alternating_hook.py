@@ -8,6 +8,10 @@ from mmgaf.engine.optimizers import GAFOptimWrapperDict
 from mmgaf.models.necks import GAFNeck
 from mmgaf.registry import HOOKS
 
+# The runtime-info key under which the current phase is published (read by
+# FiniteLossHook's error message).
+GAF_PHASE_INFO = 'gaf_phase'
+
 
 @HOOKS.register_module()
 class GAFAlternatingHook(Hook):
@@ -120,6 +124,7 @@ class GAFAlternatingHook(Hook):
         for neck in necks:
             neck.set_phase(phase)
             neck.set_recon_weight_scale(recon_weight_scale)
+        runner.message_hub.update_info(GAF_PHASE_INFO, phase)
         runner.message_hub.update_scalar('train/gaf_phase_is_frame',
                                          float(phase == 'frame'))
         runner.message_hub.update_scalar('train/gaf_recon_weight_scale',
