@@ -145,3 +145,8 @@ param_scheduler = [
 ]
 # frame-GAF is idle in phase segment and the rest in phase frame
 find_unused_parameters = True
+# A Kinetics-400 checkpoint (load_from) has no GAF neck and a 400-class head.
+default_hooks = dict(
+    checkpoint_agreement=dict(
+        allow_missing=[r'^neck\.'],
+        allow_mismatched=[r'^cls_head\.fc_cls\.']))
