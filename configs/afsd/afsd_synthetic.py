@@ -10,6 +10,14 @@
 #   lw=10 at lr 1e-3, 0.35 with lw=1; 0.44 with lw=1 at lr 2e-3);
 # - at most 100 detections per window (the metric keeps 200 per video after
 #   soft-NMS; fewer candidates keep its soft-NMS quick).
+# It also keeps mmgaf's defaults where AFSD's recipe
+# (../_base_/models/afsd_recipe.py, the THUMOS14 / ActivityNet configs)
+# differs: K sigmoid logits with MMDetection's focal loss instead of the
+# softmax over K + 1, symmetric padding of the stride-2 convolutions,
+# normal(0, 0.01) prediction convolutions (classifier bias at prior 0.01),
+# no boundary-contrastive loss (its pipeline has no BoundaryContrast): the
+# numbers above were measured with them, and the recipe has not been
+# measured on this data yet.
 # Generate the data first:
 #     python tools/data/synthetic/generate.py data/synthetic
 # On a shared 2-core machine, OMP_NUM_THREADS=1 avoids OpenMP stalls.

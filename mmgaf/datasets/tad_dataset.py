@@ -10,13 +10,19 @@ from mmengine.utils import is_abs
 
 from mmgaf.registry import DATASETS
 from .transforms.loading import FEATURE_LAYOUTS, open_features
-from .windowing import sliding_window_starts, window_ground_truth
+from .windowing import (WINDOW_GT_RULES, clip_to_window,
+                        sliding_window_starts, window_borders,
+                        window_positions)
 
 INPUT_TYPES = ('feature', 'video', 'img')
+FRAME_COUNTS = ('ceil', 'floor')
 
 # Segment ends written from durations rounded elsewhere may exceed the
 # duration by float noise; more than this is an annotation error.
 _DURATION_TOLERANCE = 1e-6
+# Frame counts and positions computed in floats land on integers with
+# rounding error (e.g. 336.99999 frames); this keeps floor / ceil on them.
+_STEP_EPS = 1e-6
 
 
 @DATASETS.register_module()
@@ -56,7 +62,12 @@ class TADDataset(BaseActionDataset):
     sample dict holds ``video_name``, ``duration``, ``fps``,
     ``window_start``, ``window_size``, ``valid_len``, ``num_steps`` (steps in
     the video), ``time_scale``, ``time_shift``, ``ann_segments`` (``(N, 2)``
-    seconds), ``ann_labels`` (``(N,)``), ``min_kept_ratio`` and the input's
+    seconds), ``ann_labels`` (``(N,)``), ``min_kept_ratio``,
+    ``window_gt_rule``, ``min_gt_len`` (float: the video's shortest instance
+    in window steps, from which :class:`BoundaryContrast` derives AFSD's
+    ``th``: the least of ``window_size``, the lengths of the instances its
+    windows keep and, when the video has a single window, of all its
+    instances) and the input's
     location: ``feature_path``, ``feature_layout``, ``feature_dim``,
     ``feature_time_scale``, ``feature_time_shift`` (seconds of feature ``i``
     are ``i * feature_time_scale + feature_time_shift``) / ``filename`` /
@@ -101,11 +112,25 @@ class TADDataset(BaseActionDataset):
         video_suffix (str): Defaults to ``'.mp4'``.
         filename_tmpl (str): Rawframe names. Defaults to
             ``'img_{:05}.jpg'``.
+        frame_count (str): Steps of a video of ``duration`` seconds over
+            frames: ``'ceil'``, every frame shown before its end,
+            ``ceil(duration * sample_fps)``; ``'floor'``, only whole
+            sampling periods, ``floor(duration * sample_fps)``, the frames
+            AFSD's ``video2npy`` keeps (``sample_count`` of its
+            ``video_info.csv``). Frames only. Defaults to ``'ceil'``.
         min_kept_ratio (float): An instance cut by a window border is kept
             when at least this fraction of it lies in the window. Defaults
             to 0.5 (AFSD).
+        window_gt_rule (str): Where the window borders lie
+            (:func:`mmgaf.datasets.windowing.window_borders`): ``'mmgaf'``,
+            the window's real steps, the video's own start and end cutting
+            nothing; ``'afsd'``, AFSD's ``split_videos``: positions ``[1,
+            window_size]`` of every window, and a training window is kept
+            (``drop_empty_windows``) only when it holds an instance whole.
+            Defaults to ``'mmgaf'``.
         drop_empty_windows (bool, optional): Drop windows without any kept
-            instance. Defaults to ``not test_mode``.
+            instance (``'afsd'``: without a whole one). Defaults to ``not
+            test_mode``.
         test_mode (bool): Defaults to False.
         **kwargs: ``data_root``, ``metainfo``, ``start_index`` ... of
             MMAction2's ``BaseActionDataset``.
@@ -129,7 +154,9 @@ class TADDataset(BaseActionDataset):
                  sample_fps: Optional[float] = None,
                  video_suffix: str = '.mp4',
                  filename_tmpl: str = 'img_{:05}.jpg',
+                 frame_count: str = 'ceil',
                  min_kept_ratio: float = 0.5,
+                 window_gt_rule: str = 'mmgaf',
                  drop_empty_windows: Optional[bool] = None,
                  test_mode: bool = False,
                  **kwargs) -> None:
@@ -164,6 +191,12 @@ class TADDataset(BaseActionDataset):
         if not 0 <= min_kept_ratio <= 1:
             raise ValueError(
                 f'min_kept_ratio must be in [0, 1], got {min_kept_ratio}')
+        if frame_count not in FRAME_COUNTS:
+            raise ValueError(f'frame_count must be one of {FRAME_COUNTS}, '
+                             f'got {frame_count!r}')
+        if window_gt_rule not in WINDOW_GT_RULES:
+            raise ValueError(f'window_gt_rule must be one of '
+                             f'{WINDOW_GT_RULES}, got {window_gt_rule!r}')
 
         self.window_size = window_size
         self.window_stride = window_stride
@@ -180,7 +213,9 @@ class TADDataset(BaseActionDataset):
         self.sample_fps = sample_fps
         self.video_suffix = video_suffix
         self.filename_tmpl = filename_tmpl
+        self.frame_count = frame_count
         self.min_kept_ratio = min_kept_ratio
+        self.window_gt_rule = window_gt_rule
         self.drop_empty_windows = (not test_mode if drop_empty_windows is None
                                    else drop_empty_windows)
         kwargs['metainfo'] = self._class_metainfo(class_file,
@@ -253,9 +288,7 @@ class TADDataset(BaseActionDataset):
             windows = self._video_windows(
                 self._parse_video(video_name, video, label_ids))
             num_windows += len(windows)
-            data_list.extend(
-                window for window in windows if not self.drop_empty_windows
-                or self._has_ground_truth(window))
+            data_list.extend(self._kept_windows(windows))
         if num_videos == 0:
             present = sorted({
                 str(video.get('subset'))
@@ -337,8 +370,43 @@ class TADDataset(BaseActionDataset):
                     num_steps=num_steps,
                     time_scale=time_scale,
                     time_shift=time_shift,
-                    min_kept_ratio=self.min_kept_ratio))
+                    min_kept_ratio=self.min_kept_ratio,
+                    window_gt_rule=self.window_gt_rule))
         return windows
+
+    def _kept_windows(self, windows: List[dict]) -> List[dict]:
+        """The windows of a video that ``drop_empty_windows`` keeps, after
+        setting the video's ``min_gt_len`` on all of them."""
+        shortest = float(self.window_size)
+        if len(windows) == 1 and len(windows[0]['ann_segments']):
+            # AFSD's th of a one-window video counts every instance
+            positions = window_positions(windows[0]['ann_segments'],
+                                         windows[0]['time_scale'],
+                                         windows[0]['time_shift'])
+            shortest = min(shortest, float(np.diff(positions).min()))
+        kept = []
+        for window in windows:
+            positions = window_positions(window['ann_segments'],
+                                         window['time_scale'],
+                                         window['time_shift'])
+            low, high = window_borders(self.window_gt_rule,
+                                       window['window_start'],
+                                       window['valid_len'],
+                                       window['num_steps'], self.window_size)
+            clipped, keep = clip_to_window(positions, (low, high),
+                                           self.min_kept_ratio)
+            if keep.any():
+                shortest = min(shortest, float(np.diff(clipped[keep]).min()))
+            if self.window_gt_rule == 'afsd':
+                # AFSD trains on a window only when an instance lies whole
+                # in it (its ioa >= 1)
+                keep &= (positions[:, 0] >= low - _STEP_EPS) & (
+                    positions[:, 1] <= high + _STEP_EPS)
+            if keep.any() or not self.drop_empty_windows:
+                kept.append(window)
+        for window in windows:
+            window['min_gt_len'] = shortest
+        return kept
 
     def _locate_input(self, video: dict) -> Tuple[dict, Optional[int]]:
         """Where a video's steps are read from, and how many it has (None
@@ -381,17 +449,10 @@ class TADDataset(BaseActionDataset):
             source = dict(frame_dir=path, filename_tmpl=self.filename_tmpl)
         if not self.sample_fps:
             return source, None
-        # every frame shown before the end of the video is a step
-        return source, max(
-            1, math.ceil(video['duration'] * self.sample_fps - 1e-6))
-
-    @staticmethod
-    def _has_ground_truth(window: dict) -> bool:
-        segments, _ = window_ground_truth(
-            window['ann_segments'], window['ann_labels'], window['time_scale'],
-            window['time_shift'], window['window_start'], window['valid_len'],
-            window['num_steps'], window['min_kept_ratio'])
-        return len(segments) > 0
+        frames = video['duration'] * self.sample_fps
+        if self.frame_count == 'floor':
+            return source, max(1, math.floor(frames + _STEP_EPS))
+        return source, max(1, math.ceil(frames - _STEP_EPS))
 
 
 def _positive_number(video: dict, key: str, where: str) -> float:

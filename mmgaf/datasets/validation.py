@@ -1,19 +1,18 @@
 """Checks of a dataset's files before training, each problem named by file,
 video and field.
 
-:func:`load_json_strict` reads annotation and results files (refusing
-duplicate keys, which ``json`` silently resolves to the last one);
 :func:`scan_features` reads a video's features in full (NaN, inf, absurd
 magnitudes, too few steps for the annotated span); :func:`check_tad_dataset`
 runs it over every video of a :class:`~mmgaf.datasets.TADDataset`
 (``tools/misc/check_dataset.py``).
 """
-import json
 import os
 import os.path as osp
 from typing import Dict, List, NamedTuple, Optional
 
 import numpy as np
+
+from mmgaf.fileio import load_json_strict
 
 # Features are normalised activations; a value beyond this is corrupt data,
 # not a feature (the float32 range is 3e38).
@@ -30,38 +29,6 @@ class Problem(NamedTuple):
     def __str__(self) -> str:
         video = f', video {self.video!r}' if self.video is not None else ''
         return f'{self.file}{video}, {self.field}: {self.message}'
-
-
-def load_json_strict(path: str) -> object:
-    """``json.load`` that names the file and refuses repeated keys.
-
-    Raises:
-        FileNotFoundError: When the file is absent.
-        ValueError: When it is empty, not JSON, or an object repeats a key
-            (e.g. a video listed twice in ``database``).
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} does not exist')
-    if osp.getsize(path) == 0:
-        raise ValueError(f'{path}: the file is empty (0 bytes)')
-
-    def no_repeats(pairs):
-        seen = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(
-                    f'{path}: the key {key!r} appears twice in one object; '
-                    'json would keep only the last one')
-            seen.add(key)
-        return dict(pairs)
-
-    with open(path, encoding='utf-8') as f:
-        try:
-            return json.load(f, object_pairs_hook=no_repeats)
-        except json.JSONDecodeError as error:
-            raise ValueError(f'{path}: not valid JSON ({error})') from None
-        except UnicodeDecodeError as error:
-            raise ValueError(f'{path}: not UTF-8 text ({error})') from None
 
 
 def scan_features(path: str,

@@ -1,3 +1,4 @@
 from .atomic_local_backend import AtomicLocalBackend
+from .json_strict import load_json_strict
 
-__all__ = ['AtomicLocalBackend']
+__all__ = ['AtomicLocalBackend', 'load_json_strict']

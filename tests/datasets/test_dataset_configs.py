@@ -1,6 +1,7 @@
 import json
 import os.path as osp
 
+import cv2
 import numpy as np
 import pytest
 from mmengine.config import Config
@@ -88,6 +89,7 @@ def test_thumos14_i3d_feat(repo_root, tmp_path):
     assert sample.time_scale == pytest.approx(0.4)
     assert 64 * sample.time_scale == pytest.approx(25.6)
     assert sorted(s.window_start for s in batch['data_samples']) == [0, 8]
+    assert all('ssl_inputs' in s for s in batch['data_samples'])
     batch = first_batch(cfg, 'val_dataloader')
     assert [s.window_start
             for s in batch['data_samples']] == [0, 32, 64, 96, 128, 136]
@@ -145,3 +147,48 @@ def test_thumos14_frames(repo_root, tmp_path, write_video):
         assert inputs.shape == (3, 256, 96, 96)
         assert sample.valid_len == 30 and sample.time_scale == 0.1
         assert inputs[:, :30].any() and not inputs[:, 30:].any()
+        # AFSD's boundary-contrastive copy in training only; HighJump's 10
+        # frames are too short to split around a 10-frame background
+        if key == 'train_dataloader':
+            assert sample.ssl_inputs.shape == inputs.shape
+            assert sample.ssl_valid.tolist() == [False]
+        else:
+            assert 'ssl_inputs' not in sample
+    train = cfg.train_dataloader.dataset
+    assert (train.frame_count, train.window_gt_rule) == ('floor', 'afsd')
+
+
+def test_thumos14_flow_frames(repo_root, tmp_path):
+    (tmp_path / 'annotations').mkdir()
+    database = dict(
+        video_validation_1=dict(
+            subset='validation',
+            duration=3.0,
+            fps=30.0,
+            annotations=[dict(label='HighJump', segment=[1.0, 2.0])]),
+        video_test_1=dict(
+            subset='test', duration=3.0, fps=30.0, annotations=[]))
+    write_annotations(
+        str(tmp_path), 'annotations/thumos14.json', database, ['HighJump'])
+    for name in database:
+        # 89 flow images per direction of a 90-frame video: x codes the
+        # image's index, y its complement
+        folder = tmp_path / 'flow' / name
+        folder.mkdir(parents=True)
+        for index in range(89):
+            for axis, value in (('x', index), ('y', 255 - index)):
+                cv2.imwrite(
+                    str(folder / f'flow_{axis}_{index:05}.jpg'),
+                    np.full((120, 160), value, np.uint8))
+    cfg = load_config(repo_root, 'thumos14_flow_frames.py', str(tmp_path))
+    assert cfg.train_dataloader.dataset.data_prefix == dict(img='flow')
+    batch = first_batch(cfg, 'train_dataloader')
+    inputs, sample = batch['inputs'][0], batch['data_samples'][0]
+    assert inputs.shape == sample.ssl_inputs.shape == (2, 256, 96, 96)
+    batch = first_batch(cfg, 'test_dataloader')
+    inputs = batch['inputs'][0]
+    # step k: the flow image AFSD keeps, 3 k + 2, the last one repeated
+    index = np.minimum(3 * np.arange(30) + 2, 88)
+    np.testing.assert_allclose(inputs[0, :30, 48, 48], index, atol=1)
+    np.testing.assert_allclose(inputs[1, :30, 48, 48], 255 - index, atol=1)
+    assert not inputs[:, 30:].any()

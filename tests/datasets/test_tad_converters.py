@@ -91,6 +91,33 @@ def test_csv_fixes(tmp_path):
     assert result.subset_counts() == {'validation': (2, 3)}
 
 
+def test_csv_frame_times(tmp_path):
+    """frame_times: AFSD's training times, frame * sample_count / count /
+    sample_fps, from the frame columns; here v_b (25 fps) counts its frames
+    at 30 fps, as some THUMOS14 videos do, and lands 20% late."""
+    info = read_video_info(write(tmp_path / 'info.csv', INFO))
+    assert info['v_b']['sample_count'] == 200 and info['v_b']['count'] == 500
+    header = 'video,type,type_idx,start,end,startFrame,endFrame\n'
+    ann = write(
+        tmp_path / 'ann.csv', header + 'v_a,BaseballPitch,7,1.0,2.0,31,60\n'
+        'v_b,BaseballPitch,7,5.0,6.0,150,180\n')
+    result = builder()
+    add_thumos14_csv(result, ann, info, 'validation', frame_times=True)
+    segments = [
+        result.database[name]['annotations'][0]['segment']
+        for name in ('v_a', 'v_b')
+    ]
+    # v_a: 31 * 100 / 300 = 10.33 frames at 10 fps; v_b: 150 * 200 / 500
+    np.testing.assert_allclose(segments, [[31 / 30, 2.0], [6.0, 7.2]])
+    add_thumos14_csv(builder(), ann, info, 'validation')  # seconds: fine
+    no_samples = write(tmp_path / 'bare.csv', 'video,fps,count\nv_a,30,300\n'
+                       'v_b,25,500\n')
+    with pytest.raises(ValueError,
+                       match=r"frame times need.*'sample_fps', 'sample_co"):
+        add_thumos14_csv(builder(), ann, read_video_info(no_samples),
+                         'validation', frame_times=True)
+
+
 def test_csv_strict_and_ambiguous(tmp_path):
     info = read_video_info(write(tmp_path / 'info.csv', INFO))
     ann = write(tmp_path / 'ann.csv', annotation_csv(ROWS))
@@ -470,6 +497,35 @@ def test_real_thumos14_csv(thumos, suffix, read, ambiguous):
         'validation': (200, 3007 - 4),
         'test': (212, 3358 - 26)
     }
+
+
+def test_real_thumos14_frame_times(thumos):
+    """AFSD's training times (frame columns * sample_count / count) against
+    the start/end seconds: within a frame at 10 fps but in 7 validation
+    videos, where the frame columns count 30 fps frames of 25 / 24 / 29.97
+    fps videos; video_validation_0000666 (25 fps) lands 20% late, up to
+    130 s."""
+    databases = {}
+    for frame_times in (False, True):
+        result = thumos_builder(thumos)
+        add_thumos14_csv(
+            result, osp.join(thumos['root'], 'val_Annotation_ours.csv'),
+            thumos['val_info'], 'validation', frame_times)
+        databases[frame_times] = result.database
+    late = {}
+    for name, video in databases[True].items():
+        seconds = np.array([
+            ann['segment'] for ann in databases[False][name]['annotations']
+        ]).reshape(-1, 2)
+        frames = np.array([ann['segment'] for ann in video['annotations']
+                           ]).reshape(-1, 2)
+        if np.abs(frames - seconds).max() > 0.1:
+            late[name] = np.abs(frames - seconds).max()
+    assert sorted(late) == [
+        f'video_validation_{n:07}' for n in (209, 314, 363, 369, 666, 902,
+                                             903)
+    ]
+    assert late['video_validation_0000666'] == pytest.approx(130.1, abs=0.1)
 
 
 def test_real_thumos14_ambiguous_needs_durations(thumos):

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from mmgaf.datasets.transforms import ConvertGtToWindow
 from mmgaf.registry import DATASETS
 
 # I3D-like timing: a step every 4 frames at 30 fps, centred 8 frames after
@@ -330,3 +331,80 @@ def test_feature_sample_stride_takes_every_kth_feature(files, videos):
                                atol=1e-4)
     with pytest.raises(ValueError, match='feature_sample_stride'):
         build(files, feature_sample_stride=0)
+
+
+def at(*steps):
+    """Seconds of video steps under TIMING."""
+    return [seconds(step) for step in steps]
+
+
+@pytest.fixture
+def afsd_files(tad_files):
+    # a: 100 steps, windows at 0, 32, 36; X starts at step 0.5, inside the
+    # video but before AFSD's border 1 of the first window; b: one window
+    return tad_files(
+        dict(
+            a=dict(
+                subset='training',
+                duration=13.75,
+                annotations=[
+                    dict(label='Jump', segment=at(0.5, 30)),
+                    dict(label='Throw', segment=at(50, 70))
+                ]),
+            b=dict(
+                subset='training',
+                duration=5.6,
+                annotations=[dict(label='Dive', segment=at(5, 7.5))])),
+        dict(a=ramp(100), b=ramp(40)))
+
+
+def window_gt(dataset):
+    return {(info['video_name'], info['window_start']):
+            ConvertGtToWindow()(dict(info))['gt_segments'].tolist()
+            for info in map(dataset.get_data_info, range(len(dataset)))}
+
+
+def test_afsd_window_rule(afsd_files):
+    mmgaf = window_gt(build(afsd_files, subset='training'))
+    afsd = window_gt(
+        build(afsd_files, subset='training', window_gt_rule='afsd'))
+    # mmgaf: the video's start and end cut nothing; window 0 keeps X whole
+    # and Throw's 14 of 20 steps
+    assert mmgaf[('a', 0)] == [[0.5, 30], [50, 64]]
+    assert mmgaf[('b', 0)] == [[5, 7.5]]
+    # AFSD: window 0 holds no instance whole inside [1, 64] and is dropped
+    assert sorted(afsd) == [('a', 32), ('a', 36), ('b', 0)]
+    assert afsd[('a', 36)] == [[14, 34]] == mmgaf[('a', 36)]
+    everything = window_gt(
+        build(
+            afsd_files,
+            subset='training',
+            window_gt_rule='afsd',
+            drop_empty_windows=False))
+    # clipped to [1, 64] at the video's start too
+    np.testing.assert_allclose(everything[('a', 0)], [[1, 30], [50, 64]],
+                               atol=1e-5)
+    with pytest.raises(ValueError, match='window_gt_rule'):
+        build(afsd_files, window_gt_rule='opentad')
+
+
+def test_min_gt_len(afsd_files):
+    """What AFSD's th derives from: the shortest instance kept by the
+    video's windows (Throw's 14 steps cut by window 0); in a one-window
+    video, every instance (Dive's 2.5 steps)."""
+    for rule in ('mmgaf', 'afsd'):
+        dataset = build(afsd_files, subset='training', window_gt_rule=rule)
+        lengths = {
+            info['video_name']: info['min_gt_len']
+            for info in map(dataset.get_data_info, range(len(dataset)))
+        }
+        assert lengths == pytest.approx(dict(a=14, b=2.5))
+    # a video whose instances no window keeps: the window size
+    dataset = build(
+        afsd_files,
+        subset='training',
+        window_size=16,
+        window_stride=16,
+        drop_empty_windows=False,
+        min_kept_ratio=1.)
+    assert dataset.get_data_info(0)['min_gt_len'] == 16

@@ -82,6 +82,33 @@ def test_video_windows(video_files, frame_index):
     assert not short[:, 10:].any()
 
 
+def test_afsd_frames(video_files, frame_index):
+    """frame_count='floor' and rule='video2npy': AFSD's video2npy keeps
+    floor(3.33 s * 10) = 33 frames of the 100, frame 3 k + 2 for step k
+    (tests/parity checks the rule against video2npy itself)."""
+    dataset = build(
+        video_files,
+        dict(video=osp.join(video_files['root'], 'videos')), [
+            dict(type='DecordInit'),
+            dict(type='SampleWindowFrames', rule='video2npy'),
+            dict(type='DecordDecode')
+        ] + PACK,
+        video_suffix='.avi',
+        frame_count='floor')
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    assert [(i['video_name'], i['window_start'], i['num_steps'])
+            for i in infos] == [('a', 0, 33), ('a', 8, 33), ('a', 16, 33),
+                                ('a', 17, 33), ('b', 0, 10)]
+    last = decoded_indices(dataset[3]['inputs'], frame_index)
+    assert last == [3 * (17 + k) + 2 for k in range(16)]
+    # b: 30 frames, 10 steps either way; its last step takes frame 29
+    assert decoded_indices(dataset[4]['inputs'][:, :10],
+                           frame_index) == list(range(2, 30, 3))
+    with pytest.raises(ValueError, match='frame_count'):
+        build(video_files, dict(video=video_files['root']), PACK,
+              frame_count='round')
+
+
 def test_video_training_augmentation(video_files, frame_index):
     dataset = build(
         video_files,

@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from mmgaf.datasets.transforms import (ConvertGtToWindow, CropWindow,
                                        LoadFeatures, PackTADInputs,
                                        RawFrameInit, RescaleFeatures,
-                                       SampleWindowFrames)
+                                       ResizeFrames, SampleWindowFrames)
 from mmgaf.structures import TADDataSample
 
 META = dict(
@@ -113,6 +114,31 @@ def test_pack_frames():
     assert 'gt_instances' not in packed['data_samples']
 
 
+def test_pack_boundary_contrast():
+    packed = PackTADInputs()(
+        dict(
+            META,
+            feats=np.ones((2, 3)),
+            ssl_inputs=np.full((2, 5), 7.),
+            ssl_segments=np.arange(6.).reshape(3, 2),
+            ssl_valid=True))
+    sample = packed['data_samples']
+    assert sample.ssl_inputs.dtype == torch.float32
+    assert sample.ssl_inputs.shape == packed['inputs'].shape
+    assert sample.ssl_inputs.eq(7).all()
+    assert sample.ssl_segments.tolist() == [[0, 1], [2, 3], [4, 5]]
+    assert sample.ssl_valid.tolist() == [True]
+    # nothing when the pipeline has no BoundaryContrast
+    assert 'ssl_inputs' not in PackTADInputs()(
+        dict(META, feats=np.ones((2, 3))))['data_samples']
+
+
+def test_pack_pad_value():
+    inputs = PackTADInputs(pad_value=127.5)(
+        dict(META, feats=np.ones((2, 3))))['inputs']
+    assert inputs[:, 3:].eq(127.5).all() and inputs[:, :3].eq(1).all()
+
+
 def test_pack_errors():
     with pytest.raises(ValueError, match="'v'.*needs \"feats\""):
         PackTADInputs()(dict(META))
@@ -154,6 +180,68 @@ def test_sample_window_frames():
     assert results['frame_inds'].tolist() == [3, 4, 5]
 
 
+def test_sample_window_frames_video2npy():
+    """AFSD's video2npy keeps a frame each time its count reaches another
+    fps / 10: frame ceil((k + 1) fps / 10) - 1 for step k."""
+    for fps, expected in ((30., [2, 5, 8, 11]), (25., [2, 4, 7, 9]),
+                          (24., [2, 4, 7, 9])):
+        results = SampleWindowFrames(rule='video2npy')(
+            dict(
+                time_shift=0.,
+                time_scale=0.1,
+                valid_len=4,
+                avg_fps=fps,
+                total_frames=100,
+                start_index=0))
+        assert results['frame_inds'].tolist() == expected
+    # a window from step 20 of a 30 fps video; past the end: the last frame
+    results = SampleWindowFrames(rule='video2npy')(
+        dict(
+            time_shift=2.0,
+            time_scale=0.1,
+            valid_len=3,
+            avg_fps=30.,
+            total_frames=66,
+            start_index=1))
+    assert results['frame_inds'].tolist() == [63, 66, 66]
+    with pytest.raises(ValueError, match='rule'):
+        SampleWindowFrames(rule='nearest')
+
+
+def test_convert_gt_to_window_afsd_rule():
+    results = ConvertGtToWindow()(
+        dict(
+            META,
+            num_steps=20,
+            min_kept_ratio=0.5,
+            window_gt_rule='afsd',
+            ann_segments=np.array([[1.25, 2.0], [1.5, 4.0]]),
+            ann_labels=np.array([2, 1])))
+    # positions [0.5, 2] clipped to AFSD's [1, window_size = 5]; [1, 6]
+    # clipped at 5, past valid_len 3
+    np.testing.assert_allclose(results['gt_segments'], [[1, 2], [1, 5]])
+
+
+def test_resize_frames_backends():
+    frame = np.random.default_rng(0).integers(0, 256, (24, 32, 3), np.uint8)
+
+    def resize(**kwargs):
+        return ResizeFrames(
+            scale=(8, 6), keep_ratio=False, **kwargs)(
+                dict(imgs=[frame], img_shape=(24, 32)))
+
+    results = resize(interpolation='bicubic', backend='pillow')
+    # PIL's antialiased bicubic, not OpenCV's
+    np.testing.assert_array_equal(
+        results['imgs'][0],
+        np.asarray(Image.fromarray(frame).resize((8, 6), Image.BICUBIC)))
+    assert results['img_shape'] == (6, 8)
+    assert not np.array_equal(
+        resize(interpolation='bicubic')['imgs'][0], results['imgs'][0])
+    with pytest.raises(ValueError, match='backend'):
+        ResizeFrames(scale=(8, 6), backend='skimage')
+
+
 def test_raw_frame_init(tmp_path):
     for index in range(1, 8):
         (tmp_path / f'img_{index:05}.jpg').write_bytes(b'')
@@ -167,3 +255,35 @@ def test_raw_frame_init(tmp_path):
                 frame_dir=str(tmp_path),
                 filename_tmpl='{:03}.png',
                 video_name='e'))
+
+
+def test_raw_frame_init_flow_at_the_videos_fps(tmp_path):
+    for index in range(5):
+        for axis in 'xy':
+            (tmp_path / f'flow_{axis}_{index:05}.jpg').write_bytes(b'')
+    results = RawFrameInit()(
+        dict(
+            frame_dir=str(tmp_path),
+            filename_tmpl='flow_{}_{:05}.jpg',
+            modality='Flow',
+            fps=25.))
+    # an x and a y image per frame; the annotation file's fps
+    assert (results['total_frames'], results['avg_fps']) == (5, 25.)
+    with pytest.raises(ValueError, match="'e'.*no fps"):
+        RawFrameInit()(
+            dict(
+                frame_dir=str(tmp_path),
+                filename_tmpl='{:03}.jpg',
+                video_name='e',
+                fps=None))
+
+
+def test_pack_flow():
+    # RawFrameDecode's flow layout: x, y images of each frame in turn
+    images = [np.full((4, 6), 10 * step + axis, np.uint8)
+              for step in range(3) for axis in range(2)]
+    inputs = PackTADInputs()(dict(META, imgs=images,
+                                  modality='Flow'))['inputs']
+    assert inputs.shape == (2, 5, 4, 6)
+    assert inputs[:, :, 0, 0].tolist() == [[0, 10, 20, 0, 0],
+                                           [1, 11, 21, 0, 0]]

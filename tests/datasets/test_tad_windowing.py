@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mmgaf.datasets.windowing import (sliding_window_starts,
+from mmgaf.datasets.windowing import (sliding_window_starts, window_borders,
                                       window_ground_truth)
 
 
@@ -71,3 +71,21 @@ def test_no_ground_truth():
     segments, labels = window_ground_truth(
         np.zeros((0, 2)), np.zeros(0), 0.5, 0., 0, 10, 10, 0.5)
     assert segments.shape == (0, 2) and labels.shape == (0, )
+
+
+def test_afsd_borders():
+    # AFSD's split_videos: [1, window_size] in every window
+    assert window_borders('afsd', 0, 12, 12, 20) == (1., 20.)
+    assert window_borders('mmgaf', 0, 12, 12, 20) == (-np.inf, np.inf)
+    assert window_borders('mmgaf', 40, 20, 100, 20) == (0., 20.)
+    segments, labels = window_ground_truth(
+        np.array([[10., 10.6], [10., 20.], [19., 21.]]), np.arange(3), 0.5,
+        10., 0, 20, 100, 0.5, rule='afsd', window_size=20)
+    # [0, 1.2] is 0.2 of 1.2 inside [1, 20]: dropped; [0, 20] clipped to
+    # [1, 20]; [18, 22] kept at [18, 20] even at the window's start
+    np.testing.assert_allclose(segments, [[1, 20], [18, 20]])
+    assert labels.tolist() == [1, 2]
+    with pytest.raises(ValueError, match='needs the window_size'):
+        window_borders('afsd', 0, 12, 12)
+    with pytest.raises(ValueError, match="window_gt_rule.*'opentad'"):
+        window_borders('opentad', 0, 12, 12, 20)

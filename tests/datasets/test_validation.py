@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 
 from mmgaf.datasets.synthetic import SyntheticTAD
-from mmgaf.datasets.validation import (check_coverage, load_json_strict,
-                                       scan_features)
+from mmgaf.datasets.validation import check_coverage, scan_features
+from mmgaf.fileio import load_json_strict
 
 
 @pytest.mark.parametrize('text, match', [
     ('', 'empty'),
     ('{"database": {', 'not valid JSON'),
     ('{"database": {"v1": {"subset": "training"}, "v1": {}}}',
-     "'v1' appears twice"),
+     r"key\(s\) \['v1'\] repeated"),
 ])
 def test_load_json_strict_refuses(tmp_path, text, match):
     path = tmp_path / 'annotations.json'

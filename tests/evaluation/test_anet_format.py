@@ -87,8 +87,16 @@ def test_bad_ground_truth_names_the_video(tmp_path, annotation, message):
 def test_bad_files(tmp_path):
     path = tmp_path / 'broken.json'
     path.write_text('{"database": ')
-    with pytest.raises(ValueError, match='broken.json is not valid JSON'):
+    with pytest.raises(ValueError, match='broken.json: not valid JSON'):
         load_anet_ground_truth(str(path))
+    path.write_text('{"database": {"v1": {"subset": "test", "annotations": '
+                    '[]}, "v1": {"subset": "test", "annotations": []}}}')
+    with pytest.raises(ValueError, match=r"broken.json: key\(s\) \['v1'\] "
+                       'repeated'):
+        load_anet_ground_truth(str(path))
+    path.write_text('')
+    with pytest.raises(ValueError, match='broken.json: the file is empty'):
+        load_anet_results(str(path))
     with pytest.raises(ValueError, match='no "database"'):
         load_anet_ground_truth({'videos': {}})
     with pytest.raises(ValueError, match="no video of subset 'val'"):
@@ -138,8 +146,12 @@ def test_results_round_trip_and_unknown_videos():
     assert format_anet_results(loaded)['results'] == results['results']
 
     gt = load_anet_ground_truth(GROUND_TRUTH, 'test')
-    evaluation = anet_detection_map(gt, loaded, [0.5])
-    # Classes: the ground truth's, then the results' others.
+    # Classes default to the ground truth's: Fly is not one.
+    with pytest.raises(
+            ValueError, match="the results: video v1 has label .Fly."):
+        anet_detection_map(gt, loaded, [0.5])
+    evaluation = anet_detection_map(
+        gt, loaded, [0.5], class_names=['Jump', 'Run', 'Fly'])
     assert evaluation['class_names'] == ['Jump', 'Run', 'Fly']
     # v7 is not in the subset: its Run detection is a false positive, and
     # Run's instance in v1 is missed.
@@ -200,3 +212,58 @@ def test_mmaction2_known_answer(shared_data):
         atol=1e-8)
     assert evaluation['average_map'] == pytest.approx(
         0.6177579365079365, abs=1e-15)
+
+
+def test_afsd_protocol_drops_what_afsd_never_reads():
+    ground_truth = load_anet_ground_truth({
+        'database': {
+            'a': {
+                'subset': 'test',
+                'annotations': [{
+                    'label': 'Jump',
+                    'segment': [0, 10]
+                }]
+            },
+            # In the subset, but without ground truth.
+            'b': {
+                'subset': 'test',
+                'annotations': []
+            },
+        }
+    })
+
+    def detection(label, score):
+        return [{'label': label, 'score': score, 'segment': [0, 10]}]
+
+    results = load_anet_results({
+        'results': {
+            'a': detection('Jump', 0.5) + detection('Swim', 0.7),
+            'b': detection('Jump', 0.9),
+            'c': detection('Jump', 0.8),
+        }
+    })
+    # As the official evaluator, a label that is not a class is an error
+    # (it used to become a class of its own, changing the mean silently).
+    with pytest.raises(ValueError, match="video a has label 'Swim'"):
+        anet_detection_map(ground_truth, results, [0.5])
+    official = anet_detection_map(
+        ground_truth, results, [0.5], class_names=['Jump', 'Swim'])
+    # Jump: b and c are false positives ranked above the hit: AP 1/3.
+    # Swim has no ground truth: no AP, no part in the mean.
+    assert official['map'].tolist() == [pytest.approx(1 / 3)]
+    assert official['unknown_videos'] == ['c']
+    assert official['num_dropped'] == 0
+    afsd = anet_detection_map(ground_truth, results, [0.5], protocol='afsd')
+    # b (no ground truth), c (not in the subset) and Swim (no ground-truth
+    # label) are left out: the hit alone, AP 1.
+    assert afsd['map'].tolist() == [1.0]
+    assert afsd['num_dropped'] == 3 and afsd['protocol'] == 'afsd'
+    # An unknown class is an error by the official protocol, left out by
+    # AFSD's.
+    with pytest.raises(ValueError, match="label 'Swim'"):
+        anet_detection_map(ground_truth, results, [0.5], class_names=['Jump'])
+    assert anet_detection_map(
+        ground_truth, results, [0.5], class_names=['Jump'],
+        protocol='afsd')['map'].tolist() == [1.0]
+    with pytest.raises(ValueError, match='protocol must be one of'):
+        anet_detection_map(ground_truth, results, [0.5], protocol='AFSD')

@@ -49,6 +49,30 @@ def test_single_candidate_is_kept():
     assert keep.tolist() == [0] and scores.tolist() == [pytest.approx(0.9)]
 
 
+def test_soft_nms_afsd_stopping_rule():
+    # keep_last=False selects only while two or more candidates remain:
+    # class 0 keeps A and C (B is the last one left), class 1 (D alone)
+    # keeps nothing.
+    c = 0.7 * math.exp(-1 / 4.5)
+    scores, keep = batched_segment_soft_nms(
+        SEGMENTS, SCORES, LABELS, sigma=0.5, min_score=0.001,
+        keep_last=False)
+    assert keep.tolist() == [0, 2]
+    torch.testing.assert_close(scores, torch.tensor([0.9, c]))
+    # With max_per_class reached first, nothing is left out.
+    _, keep = batched_segment_soft_nms(
+        SEGMENTS, SCORES, LABELS, max_per_class=2, keep_last=False)
+    assert keep.tolist() == [0, 2]
+    _, keep = batched_segment_soft_nms(
+        SEGMENTS, SCORES, LABELS, max_per_class=1, keep_last=False)
+    assert keep.tolist() == [0]
+    # With min_score 0.1, B and C both remain after step 1, C is selected
+    # and B decays below 0.1: the same as with keep_last.
+    _, keep = batched_segment_soft_nms(
+        SEGMENTS, SCORES, LABELS, min_score=0.1, keep_last=False)
+    assert keep.tolist() == [0, 2]
+
+
 def test_hard_nms_by_hand():
     # tIoU(A, B) = 1 and tIoU(A, C) = 1/3 > 0.3: both go.
     scores, keep = batched_segment_nms(SEGMENTS, SCORES, LABELS, iou_thr=0.3)

@@ -165,6 +165,20 @@ def test_unknown_video_is_a_false_positive(ann_file):
     assert 'vX' in messages
 
 
+def test_afsd_protocol_leaves_unknown_video_out(ann_file):
+    metric = TADMetric(ann_file, iou_thrs=(0.5, ), protocol='afsd')
+    metric.dataset_meta = dict(classes=CLASSES)
+    extra = output('vX', 5., 0., [[2, 6]], [0.99], [1])
+    with mock.patch('mmgaf.evaluation.metrics.tad_metric.print_log') as log:
+        metrics = evaluate(metric, outputs() + [extra])
+    # As without vX: Run AP 1, Jump 2/3.
+    assert metrics == pytest.approx({'tad/mAP@0.50': 5 / 6, 'tad/mAP': 5 / 6})
+    messages = ' '.join(call.args[0] for call in log.call_args_list)
+    assert 'are left out (protocol "afsd")' in messages
+    with pytest.raises(ValueError, match='protocol must be one of'):
+        TADMetric(ann_file, protocol='AFSD')
+
+
 def test_missing_ground_truth_video_lowers_recall(ann_file):
     metric = TADMetric(ann_file, iou_thrs=(0.5, ))
     metric.dataset_meta = dict(classes=CLASSES)

@@ -292,3 +292,180 @@ def test_end_to_end_on_frames_with_inception_i3d():
     with torch.no_grad():
         result, = model(frames, samples, mode='predict')
     assert (result.pred_instances.segments <= 32).all()
+
+
+SOFTMAX_LOSS = dict(
+    type='AFSDLoss',
+    loss_cls=dict(type='AFSDSoftmaxFocalLoss'),
+    loss_prop_cls=dict(type='AFSDSoftmaxFocalLoss'))
+
+
+def test_softmax_loss_switches_heads_and_post_processor():
+    """One switch, the loss: a softmax loss gives K + 1 class channels
+    (background first) to both heads and softmax scoring to the
+    post-processor."""
+    model = build(afsd_cfg(loss=SOFTMAX_LOSS))
+    assert model.use_background_class
+    assert model.post_processor.score == 'softmax'
+    x, samples = batch()
+    outputs = model(x, samples, mode='tensor')
+    assert outputs['cls'].shape[-1] == NUM_CLASSES + 1
+    assert outputs['prop_cls'].shape[-1] == NUM_CLASSES + 1
+    losses = model(x, samples, mode='loss')
+    assert all(torch.isfinite(v) for v in losses.values())
+    model.eval()
+    with torch.no_grad():
+        outputs = model(x[:1], mode='tensor')
+        # A window whose logits say "background" everywhere detects nothing;
+        # one that says "class 2" scores class 2 only.
+        for channel, expected in ((0, set()), (3, {2})):
+            forced = dict(outputs)
+            for key in ('cls', 'prop_cls'):
+                logits = torch.full_like(outputs[key], -20.)
+                logits[..., channel] = 20.
+                forced[key] = logits
+            forced['centerness'] = torch.full_like(outputs['centerness'],
+                                                   20.)
+            result, = model.post_processor(forced, 4., samples[:1])
+            assert set(result.pred_instances.labels.tolist()) == expected
+    plain = build(afsd_cfg())
+    assert not plain.use_background_class
+    assert plain.post_processor.score == 'sigmoid'
+    assert plain(x, mode='tensor')['cls'].shape[-1] == NUM_CLASSES
+
+
+def test_contradicting_classification_is_refused():
+    with pytest.raises(ValueError, match='coarse_head.use_background_class'):
+        MODELS.build(
+            afsd_cfg(
+                coarse_head=dict(
+                    type='AFSDCoarseHead',
+                    in_channels=CHANNELS,
+                    feat_channels=CHANNELS,
+                    use_background_class=True)))
+    with pytest.raises(ValueError, match='post_processor.score'):
+        MODELS.build(
+            afsd_cfg(
+                loss=SOFTMAX_LOSS,
+                post_processor=dict(type='AFSDPostProcessor',
+                                    score='sigmoid')))
+
+
+def with_ssl(samples, x, valid):
+    """Boundary-contrastive fields as the data pipeline packs them: the
+    second part of each sample's first action moved behind an inserted
+    background (a stand-in for AFSD's augment_)."""
+    out = []
+    for i, (sample, ok) in enumerate(zip(samples, valid)):
+        sample = sample.clone()
+        sample.ssl_inputs = x[i].flip(-1)
+        sample.ssl_segments = torch.tensor([[4., 9.], [14., 20.],
+                                            [10., 13.]])
+        sample.ssl_valid = torch.tensor([ok])
+        out.append(sample)
+    return out
+
+
+TRIPLET = dict(type='AFSDTripletLoss', level_weights=(1., .1, .1),
+               loss_weight=0.1)
+
+
+def test_boundary_contrast_pass():
+    model = build(afsd_cfg(loss_boundary_contrast=TRIPLET))
+    model.train()
+    x, samples = batch()
+    ssl_samples = with_ssl(samples, x, valid=[False, True])
+    losses = model(x, ssl_samples, mode='loss')
+    # the detector's losses are unchanged, loss_triplet is added
+    plain = model.loss_by_feat(x, samples)
+    assert set(losses) == set(plain) | {'loss_triplet'}
+    for key, value in plain.items():
+        torch.testing.assert_close(losses[key], value)
+    # only the valid sample, its window steps on the frame grid (x4), its
+    # augmented input through the same pyramid and heads
+    feats = model.boundary_feats(x[1:].flip(-1))
+    expected = model.loss_boundary_contrast(
+        feats, ssl_samples[1].ssl_segments[None] * 4.)
+    torch.testing.assert_close(losses['loss_triplet'], expected)
+    assert losses['loss_triplet'] > 0
+    losses['loss_triplet'].backward()
+    assert model.pyramid.frame_convs[0].conv.weight.grad.abs().sum() > 0
+    assert model.refine_head.loc_branch.boundary_conv.conv.weight.grad \
+        .abs().sum() > 0
+    # the mean over valid samples
+    both = model(x, with_ssl(samples, x, [True, True]), mode='loss')
+    first = model.loss_boundary_contrast(
+        model.boundary_feats(x[:1].flip(-1)),
+        ssl_samples[0].ssl_segments[None] * 4.)
+    torch.testing.assert_close(both['loss_triplet'],
+                               (first + expected) / 2)
+    # none valid, or no fields at all: 0
+    none = model(x, with_ssl(samples, x, [False, False]), mode='loss')
+    assert none['loss_triplet'].item() == 0
+    assert model(x, samples, mode='loss')['loss_triplet'].item() == 0
+    # switched off: no term
+    assert 'loss_triplet' not in build(afsd_cfg())(x, ssl_samples,
+                                                   mode='loss')
+
+
+def test_boundary_contrast_normalises_like_the_inputs():
+    """ssl_inputs skip the data preprocessor before the model: the pass
+    normalises them itself."""
+    model = build(
+        afsd_cfg(
+            loss_boundary_contrast=TRIPLET,
+            # one mean and std for all channels of (B, C, T) features
+            data_preprocessor=dict(
+                type='ActionDataPreprocessor', mean=[1.], std=[2.],
+                format_shape='NCHW')))
+    x, samples = batch()
+    ssl_samples = with_ssl(samples, x, valid=[True, False])
+    losses = model.loss(x, ssl_samples)
+    expected = model.loss_boundary_contrast(
+        model.boundary_feats((x[:1].flip(-1) - 1.) / 2.),
+        ssl_samples[0].ssl_segments[None] * 4.)
+    torch.testing.assert_close(losses['loss_triplet'], expected)
+
+
+def test_boundary_contrast_bad_fields_are_named():
+    model = build(afsd_cfg(loss_boundary_contrast=TRIPLET))
+    x, samples = batch()
+    bad = with_ssl(samples, x, [True, True])
+    bad[1].ssl_segments = torch.zeros(2, 2)
+    with pytest.raises(ValueError, match=r'data_samples\[1\].ssl_segments'):
+        model.loss(x, bad)
+    bad = with_ssl(samples, x, [True, True])
+    del bad[0].ssl_inputs
+    with pytest.raises(KeyError, match='ssl_inputs'):
+        model.loss(x, bad)
+
+
+def test_boundary_contrast_follows_the_detector_under_a_gaf_neck():
+    """With a neck that hands over the detector's loss, loss_triplet is
+    added when the neck trains the detector, not in a phase without it."""
+
+    class PhasedNeck(FakeGAFNeck):
+        train_detector = True
+
+        def loss_with_detector(self, x, data_samples, detector_loss):
+            if not self.train_detector:
+                return dict(loss_neck=self.scale * 0.)
+            return super().loss_with_detector(x, data_samples,
+                                              detector_loss)
+
+    model = build(
+        afsd_cfg(neck=dict(type=PhasedNeck),
+                 loss_boundary_contrast=TRIPLET))
+    x, samples = batch()
+    ssl_samples = with_ssl(samples, x, [True, False])
+    losses = model(x, ssl_samples, mode='loss')
+    assert losses['loss_triplet'] > 0
+    # through the neck's plain forward (its scale is 1)
+    model.neck.scale.data.fill_(2.)
+    doubled = model(x, ssl_samples, mode='loss')['loss_triplet']
+    expected = model.loss_boundary_contrast(
+        model.boundary_feats(2. * x[:1].flip(-1)),
+        ssl_samples[0].ssl_segments[None] * 4.)
+    torch.testing.assert_close(doubled, expected)
+    model.neck.train_detector = False
+    assert set(model(x, ssl_samples, mode='loss')) == {'loss_neck'}

@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.structures import InstanceData
 
 from mmgaf.models.heads import (AFSDCoarseHead, AFSDPostProcessor,
@@ -51,7 +52,7 @@ def test_pyramid_on_backbone_levels():
     assert pyramid.frames_per_step == 1
     with pytest.raises(ValueError, match='spatial size'):
         pyramid((torch.randn(1, 12, 16, 7, 7), mixed_5c))
-    with pytest.raises(ValueError, match='two backbone levels'):
+    with pytest.raises(ValueError, match='2 backbone level'):
         pyramid(torch.randn(1, 12, 16))
 
 
@@ -59,7 +60,7 @@ def test_pyramid_rejects_wrong_input_kind():
     with pytest.raises(ValueError, match='features'):
         AFSDPyramid(in_channels=8, feat_channels=32)((torch.randn(1, 8, 4,
                                                                   2, 2), ))
-    with pytest.raises(ValueError, match='pair'):
+    with pytest.raises(ValueError, match='one or two numbers'):
         AFSDPyramid(in_channels=(1, 2, 3))
 
 
@@ -184,3 +185,61 @@ def test_post_processor_decodes_scores_and_clamps():
         torch.tensor([[[2., 2.]]]), torch.tensor([[[-3., 0.]]]),
         torch.tensor([10.]))
     assert crossed.tolist() == [[[12., 14.]]]
+
+
+def test_tf_same_padding_of_the_stride_2_convolutions():
+    """AFSD's Unit1D pads a stride-2, size-3 kernel (0, 1) on even lengths
+    and (1, 1) on odd ones; 'symmetric' pads (1, 1) always."""
+    from mmgaf.models.heads.afsd_pyramid import ConvModule1dTFSame
+    same = AFSDPyramid(
+        in_channels=8, feat_channels=32, num_levels=4, padding='tf_same')
+    symmetric = AFSDPyramid(in_channels=8, feat_channels=32, num_levels=4)
+    symmetric.load_state_dict(same.state_dict())
+    assert isinstance(same.downsample_convs[0], ConvModule1dTFSame)
+    conv = same.downsample_convs[0]
+    for length, pad in ((16, (0, 1)), (15, (1, 1))):
+        x = torch.randn(1, 32, length)
+        expected = conv.activate(conv.gn(F.conv1d(
+            F.pad(x, pad), conv.conv.weight, conv.conv.bias, stride=2)))
+        torch.testing.assert_close(conv(x), expected)
+        assert conv(x).shape[-1] == (length + 1) // 2
+    # An impulse at input 2: the 'SAME' output 0 reads inputs 0..2 (it
+    # sees it), the symmetric one reads inputs -1..1 (it does not).
+    impulse = torch.zeros(1, 1, 8)
+    impulse[..., 2] = 1.
+    kernel = torch.ones(1, 1, 3)
+    tf_same = ConvModule1dTFSame(
+        1, 1, 3, stride=2, bias=False, conv_cfg=dict(type='Conv1d'),
+        act_cfg=None)
+    tf_same.conv.weight.data.copy_(kernel)
+    assert tf_same(impulse).flatten().tolist() == [1., 1., 0., 0.]
+    assert F.conv1d(impulse, kernel, stride=2,
+                    padding=1).flatten().tolist() == [0., 1., 0., 0.]
+    # Features: every level is the same size, the values differ.
+    x = torch.randn(1, 8, 64)
+    levels_same, frame_same = same(x)
+    levels_sym, frame_sym = symmetric(x)
+    assert [lv.shape for lv in levels_same] == [lv.shape for lv in levels_sym]
+    assert not torch.allclose(levels_same[2], levels_sym[2])
+    with pytest.raises(ValueError, match='padding'):
+        AFSDPyramid(in_channels=8, padding='same')
+    with pytest.raises(ValueError, match='padding'):
+        ConvModule1dTFSame(1, 1, 3, padding=1)
+
+
+def test_background_class_adds_channel_zero():
+    coarse = AFSDCoarseHead(
+        num_classes=4, use_background_class=True, in_channels=32,
+        feat_channels=32, num_levels=2)
+    refine = AFSDRefineHead(
+        num_classes=4, use_background_class=True, in_channels=32,
+        proposal_channels=32, frame_channels=32)
+    assert coarse.cls_out_channels == refine.cls_out_channels == 5
+    levels = [torch.randn(1, 32, t) for t in (8, 4)]
+    cls, loc, loc_feats, cls_feats = coarse(levels)
+    assert cls.shape == (1, 12, 5)
+    priors = coarse.get_priors((8, 4), 32, torch.device('cpu'))
+    prop_cls, *_ = refine(torch.rand(1, 32, 32), loc_feats, cls_feats, loc,
+                          priors)
+    assert prop_cls.shape == (1, 12, 5)
+    assert AFSDCoarseHead(num_classes=4).cls_out_channels == 4

@@ -229,3 +229,171 @@ def test_gradients_reach_every_output():
 def test_bad_background_weight():
     with pytest.raises(ValueError, match='background_loc_weight'):
         AFSDLoss(num_classes=2, background_loc_weight=-1.)
+
+
+SOFTMAX_FOCAL = dict(type='AFSDSoftmaxFocalLoss', gamma=2.0, alpha=0.25)
+
+
+def softmax_loss(**kwargs):
+    return AFSDLoss(
+        num_classes=NUM_CLASSES,
+        loss_cls=SOFTMAX_FOCAL,
+        loss_prop_cls=SOFTMAX_FOCAL,
+        **kwargs)
+
+
+def test_softmax_focal_loss_by_hand():
+    # softmax(log [1, 3, 4]) = [1/8, 3/8, 1/2]
+    logits = torch.tensor([[1., 3., 4.], [1., 3., 4.]]).log()
+    target = torch.tensor([0, 2])
+    loss = MODELS.build(dict(SOFTMAX_FOCAL, reduction='none'))
+    # background rows weigh alpha = 0.25, action rows 1 - alpha = 0.75;
+    # AFSD adds 1e-6 to p_t before (1 - p_t) ** 2 and the log
+    p_bg, p_action = 1 / 8 + 1e-6, 1 / 2 + 1e-6
+    expected = torch.tensor([
+        -0.25 * (1 - p_bg)**2 * math.log(p_bg),
+        -0.75 * (1 - p_action)**2 * math.log(p_action)
+    ])
+    torch.testing.assert_close(loss(logits, target), expected)
+    summed = MODELS.build(dict(SOFTMAX_FOCAL, loss_weight=2.))
+    torch.testing.assert_close(
+        summed(logits, target, avg_factor=4.), 2. * expected.sum() / 4.)
+    # gamma 0 and alpha 0.5 leave half the cross-entropy (+ eps)
+    plain = MODELS.build(
+        dict(type='AFSDSoftmaxFocalLoss', gamma=0., alpha=0.5,
+             reduction='none'))
+    torch.testing.assert_close(
+        plain(logits, target), -0.5 * torch.tensor([p_bg, p_action]).log())
+    with pytest.raises(ValueError, match=r'target must be in \[0, 3\)'):
+        loss(logits, torch.tensor([0, 3]))
+    with pytest.raises(ValueError, match='class indices'):
+        loss(logits, torch.tensor([0., 1.]))
+    with pytest.raises(ValueError, match='alpha'):
+        MODELS.build(dict(type='AFSDSoftmaxFocalLoss', alpha=1.))
+
+
+def test_softmax_classification_targets():
+    """Channel 0 is background and channel c + 1 class c, for the coarse
+    (positives) and the refinement (positives above pos_iou_thr) terms;
+    background intervals (-1) are background."""
+    loss = softmax_loss(pos_iou_thr=0.5)
+    assert loss.use_background_class and loss.cls_out_channels == 4
+    assert AFSDLoss(num_classes=NUM_CLASSES).cls_out_channels == 3
+    priors = torch.tensor([2., 6., 10., 14.])
+    generator = torch.Generator().manual_seed(1)
+    outputs = dict(
+        cls=torch.randn(1, 4, 4, generator=generator),
+        prop_cls=torch.randn(1, 4, 4, generator=generator),
+        # tIoUs with the targets below: 1, 1/3, -, -
+        loc=torch.tensor([[[2., 2.], [6., 6.], [1., 1.], [1., 1.]]]),
+        prop_loc=torch.zeros(1, 4, 2),
+        centerness=torch.zeros(1, 4),
+        priors=priors,
+        frame_feat=torch.rand(1, 4, 16),
+        proposal_feats=[torch.rand(1, 4, 4)])
+    segments = [torch.tensor([[0., 4.], [4., 8.], [9., 11.]])]
+    labels = [torch.tensor([2, 0, -1])]
+    losses = loss(outputs, segments, labels)
+    focal = MODELS.build(dict(SOFTMAX_FOCAL, reduction='none'))
+    coarse = focal(outputs['cls'][0], torch.tensor([3, 1, 0, 0]))
+    # positives 2 and 6, the background interval's position 10: 3 instances
+    torch.testing.assert_close(losses['loss_cls'], coarse.sum() / 3)
+    refine = focal(outputs['prop_cls'][0], torch.tensor([3, 0, 0, 0]))
+    torch.testing.assert_close(losses['loss_prop_cls'], refine.sum() / 1)
+    # a window of background intervals only (GAF's background pass):
+    # channel 0 everywhere, averaged over the intervals' positions
+    interval = loss(outputs, [torch.tensor([[1., 7.]])], [torch.tensor([-1])])
+    torch.testing.assert_close(
+        interval['loss_cls'],
+        focal(outputs['cls'][0], torch.zeros(4, dtype=torch.long)).sum() / 2)
+    with pytest.raises(ValueError, match=r"outputs\['cls'\] has 3 channels"):
+        loss(dict(outputs, cls=outputs['cls'][..., 1:]), segments, labels)
+    with pytest.raises(ValueError, match='both be sigmoid or both'):
+        AFSDLoss(num_classes=NUM_CLASSES, loss_cls=SOFTMAX_FOCAL)
+
+
+def test_regress_ranges_limit_each_level():
+    # two levels over 16 frames: 4 positions (2, 6, 10, 14), 2 (4, 12)
+    priors = torch.tensor([2., 6., 10., 14., 4., 12.])
+    loss = AFSDLoss(
+        num_classes=NUM_CLASSES, regress_ranges=[(0., 3.), (3., 16.)])
+    segments = [torch.tensor([[1., 7.], [0., 16.]])]
+    labels = [torch.tensor([0, 1])]
+    targets = loss.get_targets(priors, segments, labels)
+    # level 0 takes max(left, right) in (0, 3]: 2 and 6 reach 5 in
+    # [1, 7] and farther in [0, 16], 10 and 14 too: none. Level 1 takes
+    # (3, 16]: 4 is 3 from both ends of [1, 7] (not > 3), so [0, 16].
+    assert targets.labels.tolist() == [[3, 3, 3, 3, 1, 1]]
+    unlimited = AFSDLoss(num_classes=NUM_CLASSES).get_targets(
+        priors, segments, labels)
+    assert unlimited.labels.tolist() == [[0, 0, 1, 1, 0, 1]]
+    narrow = AFSDLoss(
+        num_classes=NUM_CLASSES, regress_ranges=[(0., 6.), (3., 16.)])
+    assert narrow.get_targets(priors, segments,
+                              labels).labels.tolist() == [[0, 0, 3, 3, 1,
+                                                            1]]
+    with pytest.raises(ValueError, match='regress_ranges has 1 levels'):
+        AFSDLoss(
+            num_classes=NUM_CLASSES,
+            regress_ranges=[(0., 3.)]).get_targets(priors, segments, labels)
+    with pytest.raises(ValueError, match='low < high'):
+        AFSDLoss(num_classes=NUM_CLASSES, regress_ranges=[(3., 3.)])
+
+
+def test_adaptive_pos_iou_thr():
+    """A sample whose best coarse tIoU is under pos_iou_thr still trains
+    the refinement on its best positive(s)."""
+    priors = torch.tensor([2., 6., 10., 14.])
+    outputs = make_outputs(batch=1, sizes=(4, ), frame_num=16)
+    # targets (2, 10), (6, 6), (10, 2): tIoUs 0.1, 1/3 and 0.25
+    outputs['loc'] = torch.tensor([[[1., 0.2], [2., 2.], [2., 1.],
+                                    [1., 1.]]])
+    segments = [torch.tensor([[0., 12.]])]
+    labels = [torch.tensor([1])]
+    fixed = AFSDLoss(num_classes=NUM_CLASSES, pos_iou_thr=0.5)
+    adaptive = AFSDLoss(
+        num_classes=NUM_CLASSES, pos_iou_thr=0.5, adaptive_pos_iou_thr=True)
+    iou = distance_iou(outputs['loc'][0, :3],
+                       torch.tensor([[2., 10.], [6., 6.], [10., 2.]]))
+    best = int(iou.argmax())
+    assert iou.max() < 0.5
+    assert fixed(outputs, segments, labels)['loss_prop_loc'] == 0
+    losses = adaptive(outputs, segments, labels)
+    half = outputs['loc'][0, best].sum() / 2
+    target = torch.tensor([[2., 10.], [6., 6.], [10., 2.]])[best]
+    offsets = (target - outputs['loc'][0, best]) / half
+    torch.testing.assert_close(
+        losses['loss_prop_loc'],
+        10. * (outputs['prop_loc'][0, best] - offsets).abs().sum())
+
+
+def test_centerness_target_gradient_switch():
+    """With ``detach_centerness_target=False`` (AFSD's code) the tIoU
+    target is differentiable: d BCE / d target = -logit reaches ``loc``
+    and ``prop_loc``."""
+    outputs = make_outputs(batch=1)
+    segments = [torch.tensor([[2., 14.]])]
+    labels = [torch.tensor([1])]
+    priors = outputs['priors']
+    positive = (priors >= 2.) & (priors <= 14.)
+    loss = AFSDLoss(num_classes=NUM_CLASSES, detach_centerness_target=False)
+    value = loss(outputs, segments, labels)['loss_centerness']
+    distances = torch.stack([priors - 2., 14. - priors], -1)[positive]
+    loc = outputs['loc'][0][positive]
+    refined = loc + loc.sum(-1, keepdim=True) / 2 * \
+        outputs['prop_loc'][0][positive]
+    quality = distance_iou(refined, distances).clamp(min=0)
+    logits = outputs['centerness'][0][positive]
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, quality, reduction='sum') / positive.sum()
+    torch.testing.assert_close(value, expected)
+    inputs = [outputs['loc'], outputs['prop_loc'], outputs['centerness']]
+    for got, want in zip(
+            torch.autograd.grad(value, inputs),
+            torch.autograd.grad(expected, inputs)):
+        torch.testing.assert_close(got, want)
+    detached = AFSDLoss(num_classes=NUM_CLASSES)(outputs, segments,
+                                                 labels)['loss_centerness']
+    torch.testing.assert_close(detached, value)
+    assert torch.autograd.grad(
+        detached, outputs['loc'], allow_unused=True)[0] is None

@@ -114,3 +114,29 @@ def test_channel_split_is_checked():
         model(x[:, :12], samples, mode='loss')
     with pytest.raises(ValueError, match='split'):
         MODELS.build(two_stream_cfg(split=(16, )))
+
+
+def test_each_stream_contrasts_its_own_channels():
+    triplet = dict(type='AFSDTripletLoss', loss_weight=0.1)
+    cfg = two_stream_cfg()
+    cfg['rgb']['loss_boundary_contrast'] = triplet
+    cfg['flow']['loss_boundary_contrast'] = triplet
+    model = build(cfg)
+    x, samples = batch()
+    for sample, features in zip(samples, x):
+        sample.ssl_inputs = features.flip(-1)
+        sample.ssl_segments = torch.tensor([[4., 9.], [14., 20.],
+                                            [10., 13.]])
+        sample.ssl_valid = True
+    losses = model(x, samples, mode='loss')
+    for name, part, stream in (('rgb', slice(0, 10), model.rgb),
+                               ('flow', slice(10, 16), model.flow)):
+        expected = stream.loss_boundary_contrast(
+            stream.boundary_feats(x[:, part].flip(-1)),
+            torch.stack([s.ssl_segments for s in samples]) * 4.)
+        torch.testing.assert_close(losses[f'{name}_loss_triplet'], expected)
+    # the samples themselves keep all channels
+    assert samples[0].ssl_inputs.size(0) == 16
+    samples[1].ssl_inputs = samples[1].ssl_inputs[:12]
+    with pytest.raises(ValueError, match=r'data_samples\[1\].ssl_inputs'):
+        model(x, samples, mode='loss')

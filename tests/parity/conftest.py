@@ -111,5 +111,8 @@ def afsd_reference() -> AFSDReference:
     root = osp.abspath(reference_root())
     if not osp.isfile(osp.join(root, 'AFSD', 'thumos14', 'BDNet.py')):
         pytest.skip(f'the original AFSD code ({root}) is absent')
-    pytest.importorskip('yaml')
+    # what the original code imports beyond mmgaf's own requirements
+    # (requirements/tests.txt)
+    for package in ('yaml', 'pandas', 'joblib', 'tqdm'):
+        pytest.importorskip(package)
     return AFSDReference(root)

@@ -31,6 +31,13 @@ model = dict(
     loss=dict(
         type='AFSDLoss',
         pos_iou_thr=0.5,
+        # AFSD's ActivityNet loss only: per-sample refinement threshold
+        # lowered to the best positive's tIoU, per-level regress ranges
+        adaptive_pos_iou_thr=False,
+        regress_ranges=None,
+        # AFSD's code lets the centerness target's gradient reach loc and
+        # prop_loc (False, ./afsd_recipe.py); mmgaf's default cuts it
+        detach_centerness_target=True,
         background_loc_weight=0.,
         loss_cls=dict(
             type='mmdet.FocalLoss',

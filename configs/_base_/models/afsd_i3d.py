@@ -1,9 +1,10 @@
-# AFSD end to end on RGB frames (B, 3, T, 96, 96): Inception-I3D gives
+# AFSD end to end on RGB frames (B, 3, T, 96, 96), with AFSD's recipe
+# (./afsd_recipe.py): Inception-I3D gives
 # Mixed_4f (B, 832, T/4, 6, 6) and Mixed_5c (B, 1024, T/8, 3, 3); the pyramid
 # reduces them with 1x6x6 and 1x3x3 convolutions (no spatial padding), as
 # AFSD. The window is in frames: level 0 has T/4 positions and the
 # frame-level branch T, the frames themselves.
-_base_ = './afsd.py'
+_base_ = './afsd_recipe.py'
 
 model = dict(
     data_preprocessor=dict(

@@ -10,7 +10,8 @@ from typing import Dict, List, Sequence
 from mmengine.fileio import join_path, list_dir_or_file
 
 from .annotation_builder import (TADAnnotationBuilder, load_json_strict,
-                                 parse_positive, read_csv_rows, read_lines)
+                                 parse_number, parse_positive, read_csv_rows,
+                                 read_lines)
 
 AMBIGUOUS = 'Ambiguous'
 # thumos_gt.json (AFSD, G-TAD) calls the validation videos "train"
@@ -51,11 +52,13 @@ def read_video_info(path: str) -> Dict[str, dict]:
     Args:
         path (str): A ``video,fps,sample_fps,count,sample_count`` CSV
             (``val_video_info.csv``, ``test_video_info.csv``); ``count`` is
-            the video's frames at ``fps``.
+            the video's frames at ``fps``, ``sample_count`` (optional) the
+            frames AFSD extracted at ``sample_fps`` (optional).
 
     Returns:
-        dict[str, dict]: ``{video: dict(duration, fps, where)}``, duration
-        ``count / fps`` seconds.
+        dict[str, dict]: ``{video: dict(duration, fps, count, where)}``,
+        duration ``count / fps`` seconds, with ``sample_fps`` and
+        ``sample_count`` when the file has them.
     """
     info = {}
     for where, row in read_csv_rows(path, ('video', 'fps', 'count')):
@@ -65,7 +68,12 @@ def read_video_info(path: str) -> Dict[str, dict]:
                              f'(first at {info[name]["where"]})')
         fps = parse_positive(row['fps'], f'{where}: video {name!r} fps')
         count = parse_positive(row['count'], f'{where}: video {name!r} count')
-        info[name] = dict(duration=count / fps, fps=fps, where=where)
+        info[name] = dict(
+            duration=count / fps, fps=fps, count=count, where=where)
+        for key in ('sample_fps', 'sample_count'):
+            if row.get(key):
+                info[name][key] = parse_positive(
+                    row[key], f'{where}: video {name!r} {key}')
     return info
 
 
@@ -90,8 +98,11 @@ def add_videos(builder: TADAnnotationBuilder, info: Dict[str, dict],
                           video['where'])
 
 
-def add_thumos14_csv(builder: TADAnnotationBuilder, ann_file: str,
-                     info: Dict[str, dict], subset: str) -> None:
+def add_thumos14_csv(builder: TADAnnotationBuilder,
+                     ann_file: str,
+                     info: Dict[str, dict],
+                     subset: str,
+                     frame_times: bool = False) -> None:
     """Add a split from its annotation CSV.
 
     Args:
@@ -102,12 +113,36 @@ def add_thumos14_csv(builder: TADAnnotationBuilder, ann_file: str,
         info (dict): The split's :func:`read_video_info`; its videos are
             the split's videos.
         subset (str): ``'validation'`` or ``'test'``.
+        frame_times (bool): Take the times from ``startFrame`` /
+            ``endFrame`` as AFSD's ``get_video_anno`` does for training:
+            frame ``f`` is at ``f * sample_count / count / sample_fps``
+            seconds, so that it lands on AFSD's position ``f * sample_count /
+            count`` of the extracted frames. The frame columns count 30 fps
+            frames even in some 25 and 24 fps videos (e.g.
+            ``video_validation_0000666``), whose instances AFSD thus trains
+            up to 20% late; use it only to reproduce AFSD's training.
+            Defaults to False (the ``start`` / ``end`` seconds).
     """
     add_videos(builder, info, subset)
-    for where, row in read_csv_rows(ann_file,
-                                    ('video', 'type', 'start', 'end')):
-        builder.add_segment(row['video'], row['type'], row['start'],
-                            row['end'], where)
+    columns = ('startFrame', 'endFrame') if frame_times else ('start', 'end')
+    for where, row in read_csv_rows(ann_file, ('video', 'type') + columns):
+        start, end = row[columns[0]], row[columns[1]]
+        if frame_times and row['video'] in info:
+            scale = _afsd_frame_scale(info[row['video']], row['video'], where)
+            start = parse_number(start, f'{where}: {columns[0]}') * scale
+            end = parse_number(end, f'{where}: {columns[1]}') * scale
+        builder.add_segment(row['video'], row['type'], start, end, where)
+
+
+def _afsd_frame_scale(video: dict, name: str, where: str) -> float:
+    """Seconds per annotated frame under AFSD's ``sample_count / count``."""
+    missing = [key for key in ('sample_fps', 'sample_count')
+               if key not in video]
+    if missing:
+        raise ValueError(f'{where}: video {name!r}: frame times need the '
+                         f'column(s) {missing} of the video info '
+                         f'({video["where"]})')
+    return video['sample_count'] / video['count'] / video['sample_fps']
 
 
 def add_thumos14_txt(builder: TADAnnotationBuilder, ann_dir: str, split: str,

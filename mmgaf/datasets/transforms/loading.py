@@ -84,15 +84,24 @@ class LoadFeatures(BaseTransform):
         return results
 
 
+FRAME_RULES = ('shown', 'video2npy')
+
+
 @TRANSFORMS.register_module()
 class SampleWindowFrames(BaseTransform):
     """Choose the video frames of a window's steps.
 
-    Window step ``k`` is at ``time_shift + k * time_scale`` seconds; it takes
-    the frame shown at that time, ``floor(seconds * avg_fps)`` (a frame ``f``
-    spans ``[f, f + 1) / avg_fps`` seconds), clamped to the frames the video
-    has, so a duration rounded up in the annotation file repeats the last
-    frame rather than failing.
+    Window step ``k`` is at ``t = time_shift + k * time_scale`` seconds. With
+    ``rule='shown'`` it takes the frame shown at that time,
+    ``floor(t * avg_fps)`` (a frame ``f`` spans ``[f, f + 1) / avg_fps``
+    seconds). With ``rule='video2npy'`` it takes the frame AFSD's
+    ``video2npy`` keeps for it: that loop keeps a frame each time its count
+    of frames reaches another ``avg_fps * time_scale``, i.e. frame
+    ``ceil((t + time_scale) * avg_fps) - 1`` (frames 2, 5, 8... of a 30 fps
+    video at 10 fps, 0.067 s after the step's time, which AFSD still maps to
+    ``k / 10`` s). Either index is clamped to the frames the video has, so a
+    duration rounded up in the annotation file repeats the last frame rather
+    than failing.
 
     Required Keys:
 
@@ -107,16 +116,31 @@ class SampleWindowFrames(BaseTransform):
           (``DecordDecode``, ``RawFrameDecode``...), ``start_index`` added
         - clip_len, num_clips, frame_interval: as MMAction2's ``SampleFrames``
           sets them, one clip of ``valid_len`` frames
+
+    Args:
+        rule (str): ``'shown'`` or ``'video2npy'`` (AFSD's frames). Defaults
+            to ``'shown'``.
     """
 
     # A step's time times the fps is often an integer computed with rounding
     # error (e.g. 2.9999999 for frame 3); this keeps floor() on the integer.
     _EPS = 1e-6
 
+    def __init__(self, rule: str = 'shown') -> None:
+        if rule not in FRAME_RULES:
+            raise ValueError(
+                f'rule must be one of {FRAME_RULES}, got {rule!r}')
+        self.rule = rule
+
     def transform(self, results: dict) -> dict:
         steps = np.arange(results['valid_len'], dtype=np.float64)
         seconds = results['time_shift'] + steps * results['time_scale']
-        frame_inds = np.floor(seconds * results['avg_fps'] + self._EPS)
+        if self.rule == 'shown':
+            frame_inds = np.floor(seconds * results['avg_fps'] + self._EPS)
+        else:
+            frame_inds = np.ceil(
+                (seconds + results['time_scale']) * results['avg_fps'] -
+                self._EPS) - 1
         frame_inds = np.clip(frame_inds, 0, results['total_frames'] - 1)
         results['frame_inds'] = (
             frame_inds.astype(np.int64) + results['start_index'])
@@ -124,6 +148,9 @@ class SampleWindowFrames(BaseTransform):
         results['num_clips'] = 1
         results['frame_interval'] = None
         return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(rule={self.rule!r})'
 
 
 @TRANSFORMS.register_module()
@@ -137,33 +164,47 @@ class RawFrameInit(BaseTransform):
     Required Keys:
 
         - frame_dir, filename_tmpl
+        - fps (when the transform has none): the video's, from the
+          annotation file
+        - modality (optional): ``'Flow'`` folders hold an x and a y image
+          per frame (e.g. denseflow's ``flow_x_00000.jpg``,
+          ``flow_y_00000.jpg``)
 
     Added Keys:
 
         - total_frames: files in ``frame_dir`` with the template's extension
+          (halved for flow)
         - avg_fps: ``fps``
 
     Args:
-        fps (float): The rate the frames were extracted at (e.g. 10 for
-            AFSD's THUMOS14 frames).
+        fps (float, optional): The rate the frames were extracted at (e.g.
+            10 for AFSD's THUMOS14 frames); None takes each video's ``fps``
+            (flow computed at the videos' own rates). Defaults to None.
     """
 
-    def __init__(self, fps: float) -> None:
-        if fps <= 0:
+    def __init__(self, fps: Optional[float] = None) -> None:
+        if fps is not None and fps <= 0:
             raise ValueError(f'fps must be positive, got {fps}')
         self.fps = fps
 
     def transform(self, results: dict) -> dict:
+        fps = self.fps or results.get('fps')
+        if not fps:
+            raise ValueError(
+                f'video {results.get("video_name")!r}: RawFrameInit has no '
+                'fps, and the annotation file gives the video no "fps"')
         suffix = '.' + results['filename_tmpl'].rsplit('.', 1)[-1]
         frame_dir = results['frame_dir']
         total = sum(1 for _ in list_dir_or_file(
             frame_dir, list_dir=False, suffix=suffix))
+        if results.get('modality') == 'Flow':
+            total //= 2
         if total == 0:
             raise FileNotFoundError(
                 f'video {results.get("video_name")!r}: no {suffix} frames in '
                 f'{frame_dir}')
         results['total_frames'] = total
-        results['avg_fps'] = self.fps
+        results['avg_fps'] = fps
         return results
 
     def __repr__(self) -> str:

@@ -11,11 +11,11 @@ In memory both are flat: ``video_names`` (the videos, V), and per instance
 names, N), ``segments`` (float64 ``(N, 2)``, seconds) and, for results,
 ``scores`` (float64 ``(N, )``); ``source`` names the file for messages.
 """
-import json
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from mmgaf.fileio import load_json_strict
 from .detection_map import detection_map
 
 SubsetType = Union[str, Sequence[str], None]
@@ -120,35 +120,64 @@ def format_anet_results(results: dict, version: str = 'VERSION 1.3') -> dict:
     return dict(version=version, results=per_video, external_data={})
 
 
+PROTOCOLS = ('official', 'afsd')
+
+
 def anet_detection_map(ground_truth: dict,
                        results: dict,
                        iou_thrs: Sequence[float],
-                       class_names: Optional[Sequence[str]] = None) -> dict:
+                       class_names: Optional[Sequence[str]] = None,
+                       protocol: str = 'official') -> dict:
     """:func:`detection_map` of detections against ground truth, both as
     :func:`load_anet_ground_truth` and :func:`load_anet_results` return
     them.
 
-    Detections of videos that are not in the ground truth count as false
-    positives, as in the official evaluator; their names are returned so
-    that callers can report them.
+    Two protocols. ``'official'`` (the ActivityNet evaluator's): detections
+    of videos that are not in the ground truth count as false positives,
+    and a label that is not one of ``class_names`` is an error. ``'afsd'``
+    (the copy in AFSD's ``AFSD/evaluation/eval_detection.py``, which
+    AFSD's and GAF's published THUMOS14 numbers come from): detections are
+    left out unless their video has at least one ground-truth instance and
+    their label is one of the ground truth's labels. Everything else is
+    the same: AFSD's copy only adds those two filters to its prediction
+    reader.
 
     Args:
         ground_truth (dict): The ground truth.
         results (dict): The detections.
         iou_thrs (Sequence[float]): ``(T, )`` tIoU thresholds.
         class_names (Sequence[str], optional): The classes, in the order of
-            the returned ``ap`` columns. Every label of the ground truth and
-            of the results must be one of them. Defaults to the ground
-            truth's labels in order of appearance, then the results' other
-            labels (classes without ground truth get NaN AP).
+            the returned ``ap`` columns. Every label of the ground truth
+            (and, by the official protocol, of the results) must be one of
+            them (a class without ground truth gets NaN AP). Defaults to
+            the ground truth's labels in order of appearance, so that, as
+            the official evaluator, a detection labelled otherwise is an
+            error.
+        protocol (str): ``'official'`` or ``'afsd'``. Defaults to
+            ``'official'``.
 
     Returns:
-        dict: :func:`detection_map`'s dict plus ``class_names`` and
-        ``unknown_videos`` (result videos absent from the ground truth).
+        dict: :func:`detection_map`'s dict plus ``class_names``,
+        ``unknown_videos`` (result videos absent from the ground truth),
+        ``protocol`` and ``num_dropped`` (detections the protocol left out).
     """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                         f'{protocol!r}')
+    num_dropped = 0
+    if protocol == 'afsd':
+        kept = _afsd_kept(ground_truth, results)
+        num_dropped = int(len(kept) - kept.sum())
+        results = dict(
+            results,
+            videos=results['videos'][kept],
+            labels=[label for label, k in zip(results['labels'], kept) if k],
+            segments=results['segments'][kept],
+            scores=results['scores'][kept])
     if class_names is None:
-        class_names = list(
-            dict.fromkeys(list(ground_truth['labels']) + results['labels']))
+        # as the official evaluator: a detection's label must be a class of
+        # the ground truth (_encode_labels names the offending video)
+        class_names = list(dict.fromkeys(ground_truth['labels']))
     class_index = {name: i for i, name in enumerate(class_names)}
     video_index = {
         name: i
@@ -173,8 +202,26 @@ def anet_detection_map(ground_truth: dict,
     evaluation = detection_map(ground_truth_arrays, result_arrays, iou_thrs,
                                len(class_names))
     evaluation.update(
-        class_names=list(class_names), unknown_videos=unknown_videos)
+        class_names=list(class_names),
+        unknown_videos=unknown_videos,
+        protocol=protocol,
+        num_dropped=num_dropped)
     return evaluation
+
+
+def _afsd_kept(ground_truth: dict, results: dict) -> np.ndarray:
+    """Which detections AFSD's evaluator reads: bool ``(N, )``."""
+    annotated = {
+        ground_truth['video_names'][video]
+        for video in ground_truth['videos'].tolist()
+    }
+    known_labels = set(ground_truth['labels'])
+    video_kept = np.array(
+        [name in annotated for name in results['video_names']], dtype=bool)
+    label_kept = np.array([label in known_labels
+                           for label in results['labels']],
+                          dtype=bool).reshape(-1)
+    return video_kept[results['videos']] & label_kept
 
 
 def _encode_labels(instances: dict, class_index: Dict[str, int]) -> np.ndarray:
@@ -192,11 +239,7 @@ def _encode_labels(instances: dict, class_index: Dict[str, int]) -> np.ndarray:
 def _load_json(source: Union[str, dict], what: str):
     if not isinstance(source, str):
         return source, f'the {what}'
-    try:
-        with open(source) as file:
-            return json.load(file), source
-    except json.JSONDecodeError as error:
-        raise ValueError(f'{source} is not valid JSON: {error}') from error
+    return load_json_strict(source), source
 
 
 def _parse_label(entry: dict, where: str) -> str:

@@ -29,7 +29,8 @@ def summarize_detection_map(
         dict: ``metrics`` (``{'mAP@0.50': float, ..., 'mAP': float}``),
         ``per_class`` (``{class: {'num_gt': int, 'AP@0.50': float, ...,
         'AP': float}}``, None for a class without ground truth),
-        ``iou_thrs``, ``average_iou_thrs`` and ``unknown_videos``.
+        ``iou_thrs``, ``average_iou_thrs``, ``unknown_videos``,
+        ``protocol`` and ``num_dropped`` (see :func:`anet_detection_map`).
     """
     if average_iou_thrs is None:
         average_iou_thrs = iou_thrs
@@ -63,7 +64,9 @@ def summarize_detection_map(
         per_class=per_class,
         iou_thrs=[float(thr) for thr in iou_thrs],
         average_iou_thrs=[float(thr) for thr in average_iou_thrs],
-        unknown_videos=list(evaluation['unknown_videos']))
+        unknown_videos=list(evaluation['unknown_videos']),
+        protocol=evaluation.get('protocol', 'official'),
+        num_dropped=int(evaluation.get('num_dropped', 0)))
 
 
 def detection_summary_table(summary: dict) -> str:

@@ -11,9 +11,10 @@ from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from mmgaf.registry import METRICS, TASK_UTILS
-from ..functional import (anet_detection_map, detection_summary_table,
-                          format_anet_results, load_anet_ground_truth,
-                          summarize_detection_map, tiou_name)
+from ..functional import (PROTOCOLS, anet_detection_map,
+                          detection_summary_table, format_anet_results,
+                          load_anet_ground_truth, summarize_detection_map,
+                          tiou_name)
 
 WINDOW_KEYS = ('video_name', 'duration', 'time_scale', 'time_shift')
 
@@ -32,11 +33,17 @@ class TADMetric(BaseMetric):
     or not (a missing video only lowers recall).
 
     Videos predicted but absent from the ground-truth subset count as false
-    positives, as the official evaluator counts them, and are named in a
-    warning. They usually mean that ``ann_file`` / ``subset`` do not match
-    the dataset, but published THUMOS14 numbers are computed that way: the
-    212 test videos that AFSD and G-TAD run on include two that
-    ``thumos_gt.json`` leaves out.
+    positives by the official protocol and are named in a warning. They
+    usually mean that ``ann_file`` / ``subset`` do not match the dataset,
+    but published THUMOS14 numbers are computed with such videos: the 212
+    test videos that AFSD and G-TAD run on include two that
+    ``thumos_gt.json`` leaves out. AFSD's and GAF's numbers come from
+    AFSD's copy of the evaluator, which leaves those detections out
+    (``protocol='afsd'``, see :func:`anet_detection_map`).
+
+    ``ann_file`` is read on its own, so the metric scores against exactly
+    the published ground truth (e.g. all 3311 test instances of
+    ``thumos_gt.json``) whatever the dataset's windows keep for training.
 
     Metrics: ``mAP@0.50`` etc. for each of ``iou_thrs``, ``mAP`` averaging
     the mAPs at ``average_iou_thrs``, and with ``classwise`` each class's AP
@@ -48,7 +55,8 @@ class TADMetric(BaseMetric):
         ann_file (str): Ground truth in the ActivityNet layout
             (``{"database": {video: {"subset", "annotations": [{"label",
             "segment"}]}}}``); segments in seconds, numbers or numeric
-            strings. Labels are class names of ``dataset_meta['classes']``.
+            strings, as in THUMOS14's ``thumos_gt.json``. Labels are class
+            names of ``dataset_meta['classes']``.
         subset (str | Sequence[str], optional): Subsets of ``ann_file`` to
             evaluate on; None for every video. Defaults to ``'test'``.
         iou_thrs (Sequence[float]): tIoU thresholds reported one by one.
@@ -63,6 +71,12 @@ class TADMetric(BaseMetric):
         max_per_video (int): Detections kept per video. Defaults to 200.
         score_thr (float): Detections scoring below it are dropped before
             NMS. Defaults to 0.
+        clip_to_duration (bool): Whether segments are clipped to their
+            video (AFSD's ``test.py`` does not); see
+            :class:`~mmgaf.models.task_modules.WindowMerger`. Defaults to
+            True.
+        protocol (str): ``'official'`` or ``'afsd'``, see above. Defaults
+            to ``'official'``.
         out_file (str, optional): Where to write the detections in the
             official results layout (``{"version", "results",
             "external_data"}``), plus a ``"metrics"`` entry with the
@@ -84,6 +98,8 @@ class TADMetric(BaseMetric):
                      type='soft_nms', sigma=0.5, min_score=0.001),
                  max_per_video: int = 200,
                  score_thr: float = 0.0,
+                 clip_to_duration: bool = True,
+                 protocol: str = 'official',
                  out_file: Optional[str] = None,
                  classwise: bool = False,
                  collect_device: str = 'cpu',
@@ -99,7 +115,12 @@ class TADMetric(BaseMetric):
                 type='mmgaf.WindowMerger',
                 nms_cfg=nms_cfg,
                 max_per_video=max_per_video,
-                score_thr=score_thr))
+                score_thr=score_thr,
+                clip_to_duration=clip_to_duration))
+        if protocol not in PROTOCOLS:
+            raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                             f'{protocol!r}')
+        self.protocol = protocol
         self.ann_file = ann_file
         self.ground_truth = load_anet_ground_truth(ann_file, subset)
         self.out_file = out_file
@@ -163,7 +184,11 @@ class TADMetric(BaseMetric):
 
         evaluated_thrs = sorted(set(self.iou_thrs + self.average_iou_thrs))
         evaluation = anet_detection_map(
-            self.ground_truth, detections, evaluated_thrs, class_names=classes)
+            self.ground_truth,
+            detections,
+            evaluated_thrs,
+            class_names=classes,
+            protocol=self.protocol)
         summary = summarize_detection_map(evaluation, self.iou_thrs,
                                           self.average_iou_thrs)
         self._log(summary, detections)
@@ -227,9 +252,11 @@ class TADMetric(BaseMetric):
     def _log(self, summary: dict, detections: dict) -> None:
         unknown = summary['unknown_videos']
         if unknown:
+            fate = ('are left out (protocol "afsd")' if self.protocol
+                    == 'afsd' else 'count as false positives')
             print_log(
                 f'{len(unknown)} predicted video(s) are not in the ground '
-                f'truth of {self.ann_file} and count as false positives: '
+                f'truth of {self.ann_file}; their detections {fate}: '
                 f'{", ".join(unknown[:10])}' +
                 (' ...' if len(unknown) > 10 else ''),
                 logger='current',

@@ -17,18 +17,27 @@ class AFSDCoarseHead(BaseModule):
     (``stacked_convs`` convolutions each, GroupNorm, ReLU), then ``conv_loc``
     predicting the distances from each position to the action's start and
     end (``exp(scale_i * x)``, one learnt scale per level, AFSD's ScaleExp),
-    in frame-level positions, and ``conv_cls`` predicting K class logits.
+    in frame-level positions, and ``conv_cls`` predicting the class logits:
+    K for sigmoid classification, or K + 1 for AFSD's softmax with
+    ``use_background_class`` (channel 0 background, channel c + 1 class c).
 
     Position ``c`` of a level of length ``T_i`` is centred at ``(c + 0.5) *
-    F / T_i`` on the frame-level grid of ``F`` positions.
+    F / T_i`` on the frame-level grid of ``F`` positions. With
+    ``distance_strides`` the distances of level i are ``stride_i * exp(
+    scale_i * x)`` (AFSD's ActivityNet model, its ``fpn_strides``).
 
     Args:
-        num_classes (int): Number of action classes K (sigmoid logits, no
-            background class).
+        num_classes (int): Number of action classes K.
+        use_background_class (bool): Predict K + 1 logits with the
+            background first (AFSD's softmax classification) instead of K.
+            Defaults to False.
         in_channels (int): Channels of the pyramid levels. Defaults to 512.
         feat_channels (int): Channels of the towers. Defaults to 512.
         num_levels (int): Pyramid levels. Defaults to 6.
         stacked_convs (int): Convolutions per tower. Defaults to 2.
+        distance_strides (Sequence[float], optional): Per level, a factor of
+            the predicted distances; None for 1 (AFSD's THUMOS14 model).
+            Defaults to None.
         norm_cfg (dict): Config of the normalisation layers. Defaults to
             ``dict(type='GN', num_groups=32)``.
         init_cfg (dict or list[dict], optional): Initialisation config.
@@ -41,10 +50,12 @@ class AFSDCoarseHead(BaseModule):
 
     def __init__(self,
                  num_classes: int,
+                 use_background_class: bool = False,
                  in_channels: int = 512,
                  feat_channels: int = 512,
                  num_levels: int = 6,
                  stacked_convs: int = 2,
+                 distance_strides: Optional[Sequence[float]] = None,
                  norm_cfg: dict = dict(type='GN', num_groups=32),
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
                      type='Xavier',
@@ -62,7 +73,15 @@ class AFSDCoarseHead(BaseModule):
                      ])) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
+        self.use_background_class = use_background_class
+        self.cls_out_channels = num_classes + int(use_background_class)
         self.num_levels = num_levels
+        if distance_strides is not None and len(
+                distance_strides) != num_levels:
+            raise ValueError(f'distance_strides needs {num_levels} values '
+                             f'(one per level), got {distance_strides}')
+        self.distance_strides = tuple(
+            distance_strides) if distance_strides is not None else None
 
         def tower():
             return nn.Sequential(*(ConvModule(
@@ -77,7 +96,8 @@ class AFSDCoarseHead(BaseModule):
         self.loc_tower = tower()
         self.cls_tower = tower()
         self.conv_loc = nn.Conv1d(feat_channels, 2, 3, padding=1)
-        self.conv_cls = nn.Conv1d(feat_channels, num_classes, 3, padding=1)
+        self.conv_cls = nn.Conv1d(
+            feat_channels, self.cls_out_channels, 3, padding=1)
         self.scales = nn.ModuleList(Scale(1.0) for _ in range(num_levels))
 
     @staticmethod
@@ -90,6 +110,11 @@ class AFSDCoarseHead(BaseModule):
             (frame_num / size) for size in level_sizes
         ])
 
+    def towers(self, level: Tensor) -> Tuple[Tensor, Tensor]:
+        """The localisation and classification tower outputs (B, C', T_i)
+        of one level (B, C, T_i)."""
+        return self.loc_tower(level), self.cls_tower(level)
+
     def forward(
         self, levels: Sequence[Tensor]
     ) -> Tuple[Tensor, Tensor, List[Tensor], List[Tensor]]:
@@ -98,7 +123,8 @@ class AFSDCoarseHead(BaseModule):
             levels (Sequence[Tensor]): (B, C, T_i) per level.
 
         Returns:
-            tuple: ``cls`` (B, P, K) logits and ``loc`` (B, P, 2) distances
+            tuple: ``cls`` (B, P, K) logits ((B, P, K + 1) with
+            ``use_background_class``) and ``loc`` (B, P, 2) distances
             to start and end (frame-level positions, float32), over the
             positions of all levels; and the tower outputs per level,
             ``loc_feats`` and ``cls_feats`` (B, C', T_i), which the
@@ -108,11 +134,13 @@ class AFSDCoarseHead(BaseModule):
             raise ValueError(f'AFSDCoarseHead was built for '
                              f'{self.num_levels} levels, got {len(levels)}')
         cls_scores, loc_preds, loc_feats, cls_feats = [], [], [], []
-        for level, scale in zip(levels, self.scales):
-            loc_feat = self.loc_tower(level)
-            cls_feat = self.cls_tower(level)
+        for i, (level, scale) in enumerate(zip(levels, self.scales)):
+            loc_feat, cls_feat = self.towers(level)
             # exp in float32: half precision overflows past ~11.
-            loc_preds.append(scale(self.conv_loc(loc_feat)).float().exp())
+            loc = scale(self.conv_loc(loc_feat)).float().exp()
+            if self.distance_strides is not None:
+                loc = loc * self.distance_strides[i]
+            loc_preds.append(loc)
             cls_scores.append(self.conv_cls(cls_feat))
             loc_feats.append(loc_feat)
             cls_feats.append(cls_feat)

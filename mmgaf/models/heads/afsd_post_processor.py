@@ -1,4 +1,4 @@
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.structures import InstanceData
@@ -6,6 +6,9 @@ from torch import Tensor
 
 from mmgaf.registry import TASK_UTILS
 from mmgaf.structures import TADDataSample
+
+SCORES = ('sigmoid', 'softmax')
+CLAMPS = ('valid', 'window')
 
 
 @TASK_UTILS.register_module()
@@ -17,23 +20,47 @@ class AFSDPostProcessor:
     moved by ``prop_loc`` times half the coarse width; the score of class k
     is the mean of the coarse and refined class probabilities times the
     sigmoid of the centerness. Segments are mapped from the frame-level grid
-    to window steps and clamped to ``[0, valid_len]``; (position, class)
-    pairs scoring above ``score_thr`` are kept, at most ``max_per_window``
-    of them, best first. The NMS is the metric's, per video.
+    to window steps and clamped to ``[0, valid_len]`` (``clamp='valid'``) or
+    to the whole window (``clamp='window'``, AFSD's ``clamp_(0,
+    clip_length)``, which lets the segments of a video shorter than a window
+    reach into its padding). (Position, class) pairs scoring above
+    ``score_thr`` are kept: with ``max_per_window`` the best that many, best
+    first; without it all, by position and then class (the order in which
+    AFSD hands each class's candidates to its NMS). The NMS is the metric's,
+    per video.
+
+    AFSD's ``test.py`` is ``score='softmax', score_thr=0.01,
+    max_per_window=None, clamp='window'``.
 
     Args:
-        score_thr (float): Lowest score kept. Defaults to 0.01 (AFSD's).
-        max_per_window (int): Most detections per window. Defaults to 2000.
+        score (str): Class probabilities: ``'sigmoid'`` of K logits, or
+            ``'softmax'`` over K + 1 logits whose channel 0 is the
+            background (class c is channel c + 1; AFSD's). Defaults to
+            ``'sigmoid'``.
+        score_thr (float): Scores must be above it. Defaults to 0.01
+            (AFSD's ``conf_thresh``).
+        max_per_window (int, optional): Most detections per window; None
+            for no limit (AFSD's). Defaults to 2000.
+        clamp (str): ``'valid'`` or ``'window'``, see above. Defaults to
+            ``'valid'``.
     """
 
     def __init__(self,
+                 score: str = 'sigmoid',
                  score_thr: float = 0.01,
-                 max_per_window: int = 2000) -> None:
-        if max_per_window < 1:
-            raise ValueError(
-                f'max_per_window must be positive, got {max_per_window}')
+                 max_per_window: Optional[int] = 2000,
+                 clamp: str = 'valid') -> None:
+        if score not in SCORES:
+            raise ValueError(f'score must be one of {SCORES}, got {score!r}')
+        if max_per_window is not None and max_per_window < 1:
+            raise ValueError('max_per_window must be positive or None, got '
+                             f'{max_per_window}')
+        if clamp not in CLAMPS:
+            raise ValueError(f'clamp must be one of {CLAMPS}, got {clamp!r}')
+        self.score = score
         self.score_thr = score_thr
         self.max_per_window = max_per_window
+        self.clamp = clamp
 
     @staticmethod
     def decode(loc: Tensor, prop_loc: Tensor, priors: Tensor) -> Tensor:
@@ -52,11 +79,20 @@ class AFSDPostProcessor:
         # Large negative offsets can cross the two ends over.
         return segments.sort(dim=-1).values
 
-    @staticmethod
-    def scores(outputs: Dict[str, Tensor]) -> Tensor:
+    def scores(self, outputs: Dict[str, Tensor]) -> Tensor:
         """(B, P, K) detection scores."""
-        cls = (outputs['cls'].float().sigmoid() +
-               outputs['prop_cls'].float().sigmoid()) / 2.
+        cls, prop_cls = outputs['cls'].float(), outputs['prop_cls'].float()
+        if cls.shape != prop_cls.shape:
+            raise ValueError(f'outputs "cls" {tuple(cls.shape)} and '
+                             f'"prop_cls" {tuple(prop_cls.shape)} differ')
+        if self.score == 'softmax':
+            if cls.size(-1) < 2:
+                raise ValueError('score="softmax" needs K + 1 >= 2 channels '
+                                 'in outputs "cls", background first; got '
+                                 f'{cls.size(-1)}')
+            cls = (cls.softmax(-1) + prop_cls.softmax(-1))[..., 1:] / 2.
+        else:
+            cls = (cls.sigmoid() + prop_cls.sigmoid()) / 2.
         return cls * outputs['centerness'].float().sigmoid()[..., None]
 
     def __call__(self, outputs: Dict[str, Tensor], frames_per_step: float,
@@ -68,12 +104,13 @@ class AFSDPostProcessor:
                 ``centerness``, ``priors``, ``frame_feat``).
             frames_per_step (float): Frame-level positions per window step.
             data_samples (Sequence[TADDataSample]): The windows; their
-                ``valid_len`` (or ``window_size``) bounds the segments.
+                ``valid_len`` (or ``window_size``) bounds the segments
+                with ``clamp='valid'``.
 
         Returns:
             list[TADDataSample]: ``data_samples``, each with
-            ``pred_instances``: ``segments`` (K, 2) in window steps,
-            ``scores`` (K,) and ``labels`` (K,).
+            ``pred_instances``: ``segments`` (N, 2) in window steps,
+            ``scores`` (N,) and ``labels`` (N,).
         """
         segments = self.decode(outputs['loc'].float(),
                                outputs['prop_loc'].float(),
@@ -85,15 +122,19 @@ class AFSDPostProcessor:
         window = outputs['frame_feat'].size(-1) / frames_per_step
         num_classes = scores.size(-1)
         for sample, seg, score in zip(data_samples, segments, scores):
-            valid_len = sample.metainfo.get(
-                'valid_len', sample.metainfo.get('window_size', window))
+            end = window
+            if self.clamp == 'valid':
+                end = sample.metainfo.get(
+                    'valid_len', sample.metainfo.get('window_size', window))
             score = score.flatten()
             keep = (score > self.score_thr).nonzero()[:, 0]
             score = score[keep]
-            score, order = score.topk(min(self.max_per_window, len(score)))
-            keep = keep[order]
+            if self.max_per_window is not None:
+                score, order = score.topk(
+                    min(self.max_per_window, len(score)))
+                keep = keep[order]
             sample.pred_instances = InstanceData(
-                segments=seg[keep // num_classes].clamp(0, float(valid_len)),
+                segments=seg[keep // num_classes].clamp(0, float(end)),
                 scores=score,
                 labels=keep % num_classes)
         return list(data_samples)

@@ -95,11 +95,15 @@ class AFSDRefineHead(BaseModule):
     half around the start, second half around the end) and fuse the result
     with the position's own feature. From the fused features, ``conv_loc``
     predicts offsets of the start and end (in half widths of the coarse
-    segment), ``conv_cls`` K class logits and ``conv_centerness`` (on the
+    segment), ``conv_cls`` the class logits (K, or K + 1 with the background
+    first with ``use_background_class``) and ``conv_centerness`` (on the
     localisation branch) a centerness logit.
 
     Args:
         num_classes (int): Number of action classes K.
+        use_background_class (bool): Predict K + 1 logits with the
+            background first (AFSD's softmax classification) instead of K.
+            Defaults to False.
         in_channels (int): Channels of the pyramid levels and towers.
             Defaults to 512.
         proposal_channels (int): Channels C_p of each branch. Defaults to 512.
@@ -116,6 +120,7 @@ class AFSDRefineHead(BaseModule):
 
     def __init__(self,
                  num_classes: int,
+                 use_background_class: bool = False,
                  in_channels: int = 512,
                  proposal_channels: int = 512,
                  frame_channels: int = 512,
@@ -141,12 +146,14 @@ class AFSDRefineHead(BaseModule):
                      ])) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
+        self.use_background_class = use_background_class
+        self.cls_out_channels = num_classes + int(use_background_class)
         self.loc_branch = AFSDProposalBranch(in_channels, proposal_channels,
                                              frame_channels, norm_cfg)
         self.cls_branch = AFSDProposalBranch(in_channels, proposal_channels,
                                              frame_channels, norm_cfg)
         self.conv_loc = nn.Conv1d(in_channels, 2, 1)
-        self.conv_cls = nn.Conv1d(in_channels, num_classes, 1)
+        self.conv_cls = nn.Conv1d(in_channels, self.cls_out_channels, 1)
         self.conv_centerness = nn.Conv1d(in_channels, 1, 3, padding=1)
 
     @staticmethod
@@ -179,6 +186,14 @@ class AFSDRefineHead(BaseModule):
         frame_regions = boundary_regions(start, end, end - start + 1.)
         return level_regions, frame_regions
 
+    def boundary_feats(self, loc_feat: Tensor,
+                       cls_feat: Tensor) -> Tuple[Tensor, Tensor]:
+        """The features the two branches pool, ``boundary_conv`` of the
+        tower outputs: (B, 2 C_p, T_i) each, start features then end
+        features (AFSD's ``lr_conv``)."""
+        return (self.loc_branch.boundary_conv(loc_feat),
+                self.cls_branch.boundary_conv(cls_feat))
+
     def forward(
         self, frame_feat: Tensor, loc_feats: Sequence[Tensor],
         cls_feats: Sequence[Tensor], loc: Tensor, priors: Tensor
@@ -193,7 +208,8 @@ class AFSDRefineHead(BaseModule):
             priors (Tensor): (P,) position centres (frame-level positions).
 
         Returns:
-            tuple: ``prop_cls`` (B, P, K) logits, ``prop_loc`` (B, P, 2)
+            tuple: ``prop_cls`` (B, P, K) logits ((B, P, K + 1) with
+            ``use_background_class``), ``prop_loc`` (B, P, 2)
             offsets, ``centerness`` (B, P) logits, and ``proposal_feats``:
             the level-0 ``boundary_conv`` outputs (B, 2 C_p, T_0) of the
             localisation and classification branches (their halves are start
@@ -218,8 +234,8 @@ class AFSDRefineHead(BaseModule):
         for i, (loc_feat, cls_feat, regions, frame_i) in enumerate(
                 zip(loc_feats, cls_feats, level_regions,
                     frame_pooled.split(sizes, dim=2))):
-            loc_boundary = self.loc_branch.boundary_conv(loc_feat)
-            cls_boundary = self.cls_branch.boundary_conv(cls_feat)
+            loc_boundary, cls_boundary = self.boundary_feats(
+                loc_feat, cls_feat)
             # Both branches share the regions: one pooling call over a batch
             # of two.
             pooled = boundary_max_pooling(

@@ -1,6 +1,7 @@
 from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 
@@ -36,6 +37,22 @@ class AFSD(BaseModel):
     auxiliary losses. A ground-truth instance labelled -1 is a background
     interval (see :class:`AFSDLoss`).
 
+    Classification follows the loss: with a softmax loss
+    (``AFSDLoss.use_background_class``, e.g. AFSD's
+    :class:`AFSDSoftmaxFocalLoss`) both heads predict K + 1 logits, channel 0
+    the background, and the post-processor scores with a softmax
+    (``score='softmax'``); otherwise K sigmoid logits.
+
+    The boundary-contrastive loss (AFSD's ``--ssl``, optional): training
+    samples with ``ssl_valid`` carry ``ssl_inputs``, their inputs with a
+    background stretch inserted into an action, and ``ssl_segments`` (3, 2)
+    in window steps (the two parts of the action and the background). They
+    run through the backbone, the neck's plain forward and the pyramid to
+    the frame-level map and the level-0 boundary features of the two
+    refinement branches (AFSD's ``ssl=True`` pass), and
+    ``loss_boundary_contrast`` (:class:`AFSDTripletLoss`) adds
+    ``loss_triplet``, averaged over those samples (0 without any).
+
     Args:
         num_classes (int): Number of action classes K; filled into the
             heads and the loss.
@@ -45,6 +62,8 @@ class AFSD(BaseModel):
         loss (dict): Config of the loss.
         post_processor (dict): Config of the post-processor (TASK_UTILS).
             Defaults to ``dict(type='AFSDPostProcessor')``.
+        loss_boundary_contrast (dict, optional): Config of the
+            boundary-contrastive loss; None disables it. Defaults to None.
         backbone (dict, optional): Config of a backbone for frame inputs.
         neck (dict, optional): Config of a neck between backbone (or
             features) and pyramid, with MMAction2's neck contract.
@@ -60,6 +79,7 @@ class AFSD(BaseModel):
                  refine_head: dict,
                  loss: dict,
                  post_processor: dict = dict(type='AFSDPostProcessor'),
+                 loss_boundary_contrast: Optional[dict] = None,
                  backbone: Optional[dict] = None,
                  neck: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -73,14 +93,44 @@ class AFSD(BaseModel):
             self.backbone = MODELS.build(backbone)
         if neck is not None:
             self.neck = MODELS.build(neck)
-        self.pyramid = MODELS.build(pyramid)
-        self.coarse_head = MODELS.build(
-            _with_num_classes(coarse_head, num_classes, 'coarse_head'))
-        self.refine_head = MODELS.build(
-            _with_num_classes(refine_head, num_classes, 'refine_head'))
         self.loss_module = MODELS.build(
             _with_num_classes(loss, num_classes, 'loss'))
-        self.post_processor = TASK_UTILS.build(post_processor)
+        self.use_background_class = getattr(self.loss_module,
+                                            'use_background_class', False)
+        self.pyramid = MODELS.build(pyramid)
+        self.coarse_head = MODELS.build(
+            self._with_classes(coarse_head, 'coarse_head'))
+        self.refine_head = MODELS.build(
+            self._with_classes(refine_head, 'refine_head'))
+        self.post_processor = TASK_UTILS.build(
+            self._with_score(post_processor))
+        self.loss_boundary_contrast = MODELS.build(
+            loss_boundary_contrast) if loss_boundary_contrast else None
+
+    def _with_classes(self, cfg: dict, name: str) -> dict:
+        """A head's config with the localizer's classes and the loss's
+        classification form filled in."""
+        cfg = _with_num_classes(cfg, self.num_classes, name)
+        given = cfg.get('use_background_class', self.use_background_class)
+        if given != self.use_background_class:
+            raise ValueError(
+                f'{name}.use_background_class is {given} but the loss '
+                f'({type(self.loss_module).__name__}) classifies with '
+                f'use_background_class={self.use_background_class}')
+        return dict(cfg, use_background_class=self.use_background_class)
+
+    def _with_score(self, cfg: dict) -> dict:
+        """The post-processor's config, scoring as the loss classifies."""
+        score = 'softmax' if self.use_background_class else 'sigmoid'
+        given = cfg.get('score', score)
+        if given != score:
+            raise ValueError(
+                f"post_processor.score is '{given}' but the loss "
+                f'({type(self.loss_module).__name__}) trains '
+                f"{score} classification (score='{score}')")
+        # Sigmoid scoring is the post-processor's default: the key is only
+        # needed for the softmax.
+        return dict(cfg, score=score) if self.use_background_class else cfg
 
     @property
     def with_backbone(self) -> bool:
@@ -106,7 +156,8 @@ class AFSD(BaseModel):
             all levels and on the frame-level grid of F positions:
 
             - ``cls`` (B, P, K), ``prop_cls`` (B, P, K): class logits of the
-              coarse and refinement stages;
+              coarse and refinement stages (K + 1, background first, with
+              ``use_background_class``);
             - ``loc`` (B, P, 2): coarse distances to start and end;
             - ``prop_loc`` (B, P, 2): refinement offsets (half widths);
             - ``centerness`` (B, P): centerness logits;
@@ -133,6 +184,59 @@ class AFSD(BaseModel):
             frame_feat=frame_feat,
             proposal_feats=proposal_feats)
 
+    def boundary_feats(self, x: Features) -> List[Tensor]:
+        """What AFSD's ``ssl=True`` pass returns: the frame-level map (B,
+        C_f, F) and the level-0 boundary features (B, 2 C_p, T_0) of the
+        localisation and classification branches (see
+        :meth:`AFSDRefineHead.boundary_feats`), from neck outputs."""
+        levels, frame_feat = self.pyramid(x)
+        return [
+            frame_feat,
+            *self.refine_head.boundary_feats(
+                *self.coarse_head.towers(levels[0]))
+        ]
+
+    def loss_boundary_contrast_by_samples(
+            self, data_samples: Sequence[TADDataSample]) -> Dict[str, Tensor]:
+        """``loss_triplet`` on the boundary-contrastive inputs of the
+        samples with ``ssl_valid`` (see the class docstring): the mean over
+        them, or 0 when none is valid."""
+        valid = [
+            i for i, sample in enumerate(data_samples)
+            if bool(sample.get('ssl_valid', False))
+        ]
+        if not valid:
+            return dict(
+                loss_triplet=next(self.refine_head.parameters()).new_zeros(
+                    ()))
+        inputs, segments = [], []
+        for i in valid:
+            sample = data_samples[i]
+            for field in ('ssl_inputs', 'ssl_segments'):
+                if field not in sample:
+                    raise KeyError(f'data_samples[{i}] has ssl_valid but no '
+                                   f'{field}')
+            seg = sample.ssl_segments
+            if not isinstance(seg, Tensor) or seg.shape != (3, 2):
+                raise ValueError(
+                    f'data_samples[{i}].ssl_segments must be a (3, 2) '
+                    'tensor (the two parts of the action and the '
+                    f'background), got {_shape(seg)}')
+            inputs.append(sample.ssl_inputs)
+            segments.append(seg.float())
+        # The samples' inputs went through the data preprocessor before the
+        # model; the augmented copies have to be normalised the same way.
+        ssl_inputs = self.data_preprocessor(
+            dict(inputs=inputs, data_samples=None), training=False)['inputs']
+        x = self.extract_feat(ssl_inputs)
+        if self.with_neck:
+            x, _ = self.neck(x)
+        segments = torch.stack(segments).to(ssl_inputs.device) * \
+            self.pyramid.frames_per_step
+        return dict(
+            loss_triplet=self.loss_boundary_contrast(
+                self.boundary_feats(x), segments))
+
     def loss_by_feat(self,
                      x: Features,
                      data_samples: Sequence[TADDataSample],
@@ -158,18 +262,30 @@ class AFSD(BaseModel):
     def loss(self, inputs: Tensor,
              data_samples: Sequence[TADDataSample]) -> Dict:
         x = self.extract_feat(inputs)
+        trains_detector = True
         if self.with_neck and hasattr(self.neck, 'loss_with_detector'):
-            return self.neck.loss_with_detector(x, data_samples,
-                                                self.loss_by_feat)
-        losses = dict()
-        if self.with_neck:
-            x, aux_losses = self.neck(x, data_samples=data_samples)
-            losses.update(aux_losses or {})
-        detector_losses = self.loss_by_feat(x, data_samples)
-        clash = set(losses) & set(detector_losses)
-        if clash:
-            raise KeyError(f'the neck and AFSD both return {sorted(clash)}')
-        losses.update(detector_losses)
+            trained = []
+
+            def detector_loss(feats, samples, frozen=False):
+                trained.append(not frozen)
+                return self.loss_by_feat(feats, samples, frozen=frozen)
+
+            losses = self.neck.loss_with_detector(x, data_samples,
+                                                  detector_loss)
+            # Some phases of the neck do not train the detector (GAF's frame
+            # phase trains frame-GAF alone); the boundary-contrastive loss
+            # trains it, so it follows the detector's own losses.
+            trains_detector = any(trained)
+        else:
+            losses = dict()
+            if self.with_neck:
+                x, aux_losses = self.neck(x, data_samples=data_samples)
+                losses.update(aux_losses or {})
+            detector_losses = self.loss_by_feat(x, data_samples)
+            _merge(losses, detector_losses)
+        if self.loss_boundary_contrast is not None and trains_detector:
+            _merge(losses,
+                   self.loss_boundary_contrast_by_samples(data_samples))
         return losses
 
     def predict(self, inputs: Tensor,
@@ -242,6 +358,19 @@ class AFSD(BaseModel):
             segments.append(seg.float() * scale)
             labels.append(lab.long())
         return segments, labels
+
+
+def _merge(losses: Dict, more: Dict) -> None:
+    clash = set(losses) & set(more)
+    if clash:
+        raise KeyError(f'the neck and AFSD both return {sorted(clash)}')
+    losses.update(more)
+
+
+def _shape(value) -> str:
+    if isinstance(value, Tensor):
+        return f'shape {tuple(value.shape)}'
+    return type(value).__name__
 
 
 def _with_num_classes(cfg: dict, num_classes: int, name: str) -> dict:

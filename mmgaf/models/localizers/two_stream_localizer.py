@@ -66,11 +66,34 @@ class TwoStreamLocalizer(BaseModel):
     def loss(self, inputs: Tensor,
              data_samples: Sequence[TADDataSample]) -> Dict:
         losses = dict()
-        for name, model, x in zip(('rgb', 'flow'), (self.rgb, self.flow),
-                                  self._split_inputs(inputs)):
-            for key, value in model.loss(x, data_samples).items():
+        for stream, (name, model, x) in enumerate(
+                zip(('rgb', 'flow'), (self.rgb, self.flow),
+                    self._split_inputs(inputs))):
+            samples = self._stream_samples(data_samples, stream)
+            for key, value in model.loss(x, samples).items():
                 losses[f'{name}_{key}'] = value
         return losses
+
+    def _stream_samples(self, data_samples: Sequence[TADDataSample],
+                        stream: int) -> Sequence[TADDataSample]:
+        """The samples as one stream sees them: their boundary-contrastive
+        inputs (``ssl_inputs``, (C, T), see :class:`AFSD`) split like the
+        inputs."""
+        if not any('ssl_inputs' in sample for sample in data_samples):
+            return data_samples
+        samples = []
+        for i, sample in enumerate(data_samples):
+            if 'ssl_inputs' in sample:
+                ssl_inputs = sample.ssl_inputs
+                if ssl_inputs.size(0) != sum(self.split):
+                    raise ValueError(
+                        f'data_samples[{i}].ssl_inputs has '
+                        f'{ssl_inputs.size(0)} channels, but split='
+                        f'{self.split} needs {sum(self.split)}')
+                sample = sample.clone()
+                sample.ssl_inputs = ssl_inputs.split(self.split)[stream]
+            samples.append(sample)
+        return samples
 
     def _forward(self,
                  inputs: Tensor,

@@ -1,8 +1,10 @@
-from typing import Dict, NamedTuple, Sequence
+from contextlib import nullcontext
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.dist import all_reduce, get_world_size
 from torch import Tensor
 
 from mmgaf.registry import MODELS
@@ -29,21 +31,32 @@ class AFSDLoss(nn.Module):
     AFSD's code).
 
     Assignment, as AFSD: a position is assigned the shortest ground-truth
-    segment that contains it (ends included); positions in none are
-    background. Then:
+    segment that contains it (ends included; on a tie the first); positions
+    in none are background. With ``regress_ranges`` (AFSD's ActivityNet
+    ``bounds``) a position of level i only takes segments whose larger
+    distance from it lies in ``(low_i, high_i]``. Then:
 
-    - coarse stage: ``loss_cls`` (focal, all positions; background is the
-      all-zero target) and ``loss_loc`` (AFSD's GIoU loss of the start/end
-      distances, on positives), both averaged over the positives;
+    - coarse stage: ``loss_cls`` (all positions) and ``loss_loc`` (AFSD's
+      GIoU loss of the start/end distances, on positives), both averaged
+      over the positives;
     - refinement, on positives whose coarse prediction has a tIoU of at least
-      ``pos_iou_thr`` with their target: ``loss_prop_loc`` (L1 of the offsets
+      ``pos_iou_thr`` with their target: ``loss_prop_loc`` (offsets
       ``(target - coarse) / (coarse width / 2)``) and ``loss_prop_cls``
-      (focal, all positions), averaged over those positives;
+      (all positions; positives below the threshold are background),
+      averaged over those positives;
     - ``loss_centerness``: binary cross-entropy of the centerness logit
       against the tIoU of the refined segment with its target, on
       positives;
     - ``loss_start`` / ``loss_end``: boundary consistency
       (:class:`AFSDBoundaryLoss`).
+
+    Classification has two forms, chosen by ``loss_cls``: a sigmoid loss
+    (e.g. MMDetection's focal loss) on K logits with one-hot targets, all
+    zero for background; or a softmax loss (``use_sigmoid = False``, e.g.
+    :class:`AFSDSoftmaxFocalLoss`, AFSD's) on K+1 logits with class-index
+    targets, channel 0 the background and ``c + 1`` class ``c``.
+    ``loss_prop_cls`` must take the same form; :attr:`cls_out_channels`
+    says how many channels ``cls`` and ``prop_cls`` need.
 
     A ground-truth instance labelled -1 is a *background interval* (GAF):
     its positions get the background classification target everywhere and
@@ -58,14 +71,27 @@ class AFSDLoss(nn.Module):
         pos_iou_thr (float): tIoU of the coarse prediction above which a
             positive trains the refinement (AFSD's ``piou``).
             Defaults to 0.5.
+        adaptive_pos_iou_thr (bool): Lower the threshold of each sample to
+            the best tIoU among its positives, so every sample with
+            positives trains the refinement (AFSD's ActivityNet loss,
+            ``min(overlap_thresh, max_iou)``). Defaults to False.
+        regress_ranges (Sequence[tuple[float, float]], optional): Per level,
+            the range ``(low, high]`` of ``max(left, right)`` (frame-level
+            positions) a position of that level may regress. None for no
+            limit (AFSD's THUMOS14 loss). Defaults to None.
+        detach_centerness_target (bool): Compute the tIoU target of
+            ``loss_centerness`` without gradient. AFSD's code lets its
+            gradient flow through the target into ``loc`` and ``prop_loc``
+            (``d loss / d target = -logit``); False reproduces that.
+            Defaults to True.
         background_loc_weight (float): Weight of background-interval
             positions in ``loss_loc``; 0 disables. Defaults to 0.
-        loss_cls (dict): Coarse classification loss, a sigmoid loss on
-            (N, K) logits and one-hot targets. Defaults to MMDetection's
-            focal loss.
+        loss_cls (dict): Coarse classification loss. Defaults to
+            MMDetection's sigmoid focal loss.
         loss_loc (dict): Coarse localisation loss on distance pairs.
             Defaults to ``AFSDIoULoss`` with AFSD's weight ``lw=10``.
-        loss_prop_cls (dict): Refined classification loss.
+        loss_prop_cls (dict): Refined classification loss, of the same form
+            as ``loss_cls``. Defaults to MMDetection's sigmoid focal loss.
         loss_prop_loc (dict): Refined offset loss. Defaults to L1 with
             weight 10.
         loss_centerness (dict): Centerness loss on logits and soft targets.
@@ -77,6 +103,10 @@ class AFSDLoss(nn.Module):
     def __init__(self,
                  num_classes: int,
                  pos_iou_thr: float = 0.5,
+                 adaptive_pos_iou_thr: bool = False,
+                 regress_ranges: Optional[Sequence[Tuple[float,
+                                                         float]]] = None,
+                 detach_centerness_target: bool = True,
                  background_loc_weight: float = 0.,
                  loss_cls: dict = dict(
                      type='mmdet.FocalLoss',
@@ -105,8 +135,16 @@ class AFSDLoss(nn.Module):
         if background_loc_weight < 0:
             raise ValueError('background_loc_weight must be >= 0, got '
                              f'{background_loc_weight}')
+        if regress_ranges is not None:
+            regress_ranges = [tuple(map(float, r)) for r in regress_ranges]
+            if any(len(r) != 2 or r[0] >= r[1] for r in regress_ranges):
+                raise ValueError('regress_ranges must be (low, high) pairs '
+                                 f'with low < high, got {regress_ranges}')
         self.num_classes = num_classes
         self.pos_iou_thr = pos_iou_thr
+        self.adaptive_pos_iou_thr = adaptive_pos_iou_thr
+        self.regress_ranges = regress_ranges
+        self.detach_centerness_target = detach_centerness_target
         self.background_loc_weight = background_loc_weight
         self.loss_cls = MODELS.build(loss_cls)
         self.loss_loc = MODELS.build(loss_loc)
@@ -114,13 +152,31 @@ class AFSDLoss(nn.Module):
         self.loss_prop_loc = MODELS.build(loss_prop_loc)
         self.loss_centerness = MODELS.build(loss_centerness)
         self.loss_boundary = MODELS.build(loss_boundary)
+        sigmoid = [
+            getattr(loss, 'use_sigmoid', True)
+            for loss in (self.loss_cls, self.loss_prop_cls)
+        ]
+        if sigmoid[0] != sigmoid[1]:
+            raise ValueError(
+                'loss_cls and loss_prop_cls must both be sigmoid or both '
+                f'softmax losses, got {loss_cls["type"]} '
+                f'(use_sigmoid={sigmoid[0]}) and {loss_prop_cls["type"]} '
+                f'(use_sigmoid={sigmoid[1]})')
+        self.use_background_class = not sigmoid[0]
+
+    @property
+    def cls_out_channels(self) -> int:
+        """Channels of ``cls`` and ``prop_cls``: K+1 with the softmax's
+        background channel 0, else K."""
+        return self.num_classes + int(self.use_background_class)
 
     def get_targets(self, priors: Tensor, gt_segments: Sequence[Tensor],
                     gt_labels: Sequence[Tensor]) -> AFSDTargets:
         """Assign every position the shortest segment that contains it.
 
         Args:
-            priors (Tensor): (P,) position centres, frame-level positions.
+            priors (Tensor): (P,) position centres, frame-level positions,
+                level after level.
             gt_segments (Sequence[Tensor]): Per sample, (N, 2) segments in
                 frame-level positions.
             gt_labels (Sequence[Tensor]): Per sample, (N,) labels in
@@ -145,6 +201,10 @@ class AFSDLoss(nn.Module):
         left = priors[None, :, None] - segments[:, None, :, 0]
         right = segments[:, None, :, 1] - priors[None, :, None]
         inside = (left >= 0) & (right >= 0) & present[:, None]
+        if self.regress_ranges is not None:
+            low, high = self._prior_ranges(priors)
+            reach = torch.maximum(left, right)
+            inside &= (reach > low[:, None]) & (reach <= high[:, None])
         length = torch.where(inside, left + right,
                              left.new_tensor(float('inf')))
         shortest, index = length.min(dim=2)
@@ -155,6 +215,19 @@ class AFSDLoss(nn.Module):
             2, index[..., None, None].expand(-1, -1, 1, 2)).squeeze(2)
         return AFSDTargets(target_labels, distances)
 
+    def _prior_ranges(self, priors: Tensor) -> Tuple[Tensor, Tensor]:
+        """(P,) low and high ends of each position's regress range."""
+        # Centres rise within a level and fall back (or repeat, for levels
+        # of one position) where the next level starts.
+        level = F.pad((priors[1:] <= priors[:-1]).long().cumsum(0), (1, 0))
+        num_levels = int(level[-1]) + 1 if len(priors) else 0
+        if num_levels != len(self.regress_ranges):
+            raise ValueError(f'regress_ranges has '
+                             f'{len(self.regress_ranges)} levels, the '
+                             f'priors {num_levels}')
+        ranges = priors.new_tensor(self.regress_ranges)[level]
+        return ranges[:, 0], ranges[:, 1]
+
     def forward(self, outputs: Dict[str, Tensor],
                 gt_segments: Sequence[Tensor],
                 gt_labels: Sequence[Tensor]) -> Dict[str, Tensor]:
@@ -162,9 +235,10 @@ class AFSDLoss(nn.Module):
         Args:
             outputs (dict): The localizer's raw outputs (see
                 :meth:`AFSD.forward_feats`): ``cls`` and ``prop_cls`` (B, P,
-                K) logits, ``loc`` and ``prop_loc`` (B, P, 2), ``centerness``
-                (B, P), ``priors`` (P,), ``frame_feat`` (B, C, F) and
-                ``proposal_feats`` (list of (B, C', T_0)).
+                :attr:`cls_out_channels`) logits, ``loc`` and ``prop_loc``
+                (B, P, 2), ``centerness`` (B, P), ``priors`` (P,),
+                ``frame_feat`` (B, C, F) and ``proposal_feats`` (list of
+                (B, C', T_0)).
             gt_segments (Sequence[Tensor]): Per sample, (N, 2) segments in
                 frame-level positions.
             gt_labels (Sequence[Tensor]): Per sample, (N,) labels in
@@ -178,6 +252,14 @@ class AFSDLoss(nn.Module):
         loc, cls = outputs['loc'], outputs['cls']
         prop_loc, prop_cls = outputs['prop_loc'], outputs['prop_cls']
         centerness = outputs['centerness']
+        for key in ('cls', 'prop_cls'):
+            if outputs[key].size(-1) != self.cls_out_channels:
+                form = ('softmax with a background channel'
+                        if self.use_background_class else 'sigmoid')
+                raise ValueError(
+                    f"outputs['{key}'] has {outputs[key].size(-1)} channels "
+                    f'but the {form} classification of {self.num_classes} '
+                    f'classes needs {self.cls_out_channels}')
         with torch.no_grad():
             targets = self.get_targets(outputs['priors'], gt_segments,
                                        gt_labels)
@@ -186,7 +268,8 @@ class AFSDLoss(nn.Module):
             background_interval = labels == BACKGROUND_LABEL
             coarse = loc.detach().float()
             coarse_iou = distance_iou(coarse, targets.distances)
-            refine = foreground & (coarse_iou >= self.pos_iou_thr)
+            refine = foreground & (coarse_iou >= self._refine_thr(
+                coarse_iou, foreground))
             half_width = 0.5 * coarse.sum(-1, keepdim=True)
             offsets = (targets.distances - coarse) / half_width
 
@@ -194,18 +277,25 @@ class AFSDLoss(nn.Module):
         if self.background_loc_weight > 0:
             loc_weight = loc_weight + self.background_loc_weight * \
                 background_interval.float()
-        num_pos = max(float((loc_weight > 0).sum()), 1.)
         # positions of background intervals are instances too (of the
         # background class): without them a background pass would sum its
-        # classification loss over every position instead of averaging it
-        num_instance = max(float((foreground | background_interval).sum()), 1.)
-        num_fg = max(float(foreground.sum()), 1.)
-        num_refine = max(float(refine.sum()), 1.)
+        # classification loss over every position instead of averaging it.
+        # The counts are summed over processes and each process divides by
+        # its share of the sum, so that N processes (whose gradients DDP
+        # averages) train exactly as one process with their joint batch.
+        counts = torch.stack([
+            (loc_weight > 0).sum(), (foreground | background_interval).sum(),
+            foreground.sum(), refine.sum()
+        ]).float()
+        all_reduce(counts, op='sum')
+        counts = (counts.clamp(min=1.) / get_world_size()).tolist()
+        num_pos, num_instance, num_fg, num_refine = counts
 
         losses = dict()
+        channels = self.cls_out_channels
         losses['loss_cls'] = self.loss_cls(
-            cls.reshape(-1, self.num_classes),
-            self._one_hot(labels, foreground).reshape(-1, self.num_classes),
+            cls.reshape(-1, channels),
+            self._cls_targets(labels, foreground),
             avg_factor=num_instance)
         located = loc_weight > 0
         losses['loss_loc'] = self.loss_loc(
@@ -214,16 +304,18 @@ class AFSDLoss(nn.Module):
             weight=loc_weight[located],
             avg_factor=num_pos)
         losses['loss_prop_cls'] = self.loss_prop_cls(
-            prop_cls.reshape(-1, self.num_classes),
-            self._one_hot(labels, refine).reshape(-1, self.num_classes),
+            prop_cls.reshape(-1, channels),
+            self._cls_targets(labels, refine),
             avg_factor=num_refine)
         losses['loss_prop_loc'] = self.loss_prop_loc(
             prop_loc[refine].float(), offsets[refine], avg_factor=num_refine)
-        with torch.no_grad():
-            refined = coarse + half_width * prop_loc.detach().float()
+        with torch.no_grad(
+        ) if self.detach_centerness_target else nullcontext():
+            coarse_loc = loc[foreground].float()
+            refined = coarse_loc + 0.5 * coarse_loc.sum(
+                -1, keepdim=True) * prop_loc[foreground].float()
             centerness_target = distance_iou(
-                refined[foreground],
-                targets.distances[foreground]).clamp(min=0)
+                refined, targets.distances[foreground]).clamp(min=0)
         losses['loss_centerness'] = self.loss_centerness(
             centerness[foreground].float(),
             centerness_target,
@@ -236,9 +328,24 @@ class AFSDLoss(nn.Module):
             outputs['frame_feat'], outputs['proposal_feats'], actions)
         return losses
 
-    def _one_hot(self, labels: Tensor, positive: Tensor) -> Tensor:
-        """(B, P, K) one-hot targets of the positive positions; all zero
-        (background) elsewhere."""
+    def _refine_thr(self, coarse_iou: Tensor, foreground: Tensor) -> Tensor:
+        """(B, 1) tIoU threshold of the refinement positives."""
+        thr = coarse_iou.new_full((coarse_iou.size(0), 1), self.pos_iou_thr)
+        if self.adaptive_pos_iou_thr:
+            best = torch.where(foreground, coarse_iou,
+                               coarse_iou.new_tensor(-float('inf'))).amax(
+                                   1, keepdim=True)
+            thr = torch.minimum(thr, best)
+        return thr
+
+    def _cls_targets(self, labels: Tensor, positive: Tensor) -> Tensor:
+        """Targets of the positive positions, background elsewhere: (B * P,
+        K) one-hot rows for a sigmoid loss, all zero for background; or
+        (B * P,) class indices for a softmax loss, 0 for background."""
+        if self.use_background_class:
+            return torch.where(positive, labels + 1,
+                               labels.new_tensor(0)).reshape(-1)
         classes = torch.where(positive, labels,
                               labels.new_tensor(self.num_classes))
-        return F.one_hot(classes, self.num_classes + 1)[..., :-1]
+        return F.one_hot(classes, self.num_classes +
+                         1)[..., :-1].reshape(-1, self.num_classes)

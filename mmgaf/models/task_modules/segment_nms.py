@@ -41,7 +41,7 @@ def batched_segment_nms(segments: Tensor,
         return alive & (tiou <= iou_thr)
 
     return _greedy_select(segments, scores, labels, suppress, None,
-                          max_per_class)
+                          max_per_class, 1)
 
 
 def batched_segment_soft_nms(segments: Tensor,
@@ -49,7 +49,8 @@ def batched_segment_soft_nms(segments: Tensor,
                              labels: Tensor,
                              sigma: float = 0.5,
                              min_score: float = 0.001,
-                             max_per_class: int = -1) -> Tuple[Tensor, Tensor]:
+                             max_per_class: int = -1,
+                             keep_last: bool = True) -> Tuple[Tensor, Tensor]:
     """Per-class Gaussian soft-NMS of segments.
 
     Rule (that of AFSD's ``softnms_v2``): segments scoring below
@@ -61,12 +62,12 @@ def batched_segment_soft_nms(segments: Tensor,
     ``max_per_class`` selections (AFSD's ``top_k``; AFSD uses ``sigma=0.5``
     and ``min_score=0.001``).
 
-    Two deliberate differences from AFSD's loop. It runs while *more than
-    one* candidate remains, so it never keeps a class's last remaining
-    candidate (a class with a single candidate keeps nothing); here that one
-    is kept too. And it clamps the selected segment's length to at least
-    1e-5 inside the tIoU, where here a zero union gives tIoU 0; that only
-    matters for segments of zero length.
+    AFSD's loop runs while *more than one* candidate remains, so it never
+    keeps a class's last remaining candidate (a class with a single
+    candidate keeps nothing): ``keep_last=False`` does the same. AFSD also
+    clamps the selected segment's length to at least 1e-5 inside the tIoU,
+    where here a zero union gives tIoU 0; the two differ only for a
+    selected segment shorter than 1e-5 (zero-length ones give 0 in both).
 
     Args:
         segments (Tensor): ``(N, 2)`` segments ``[start, end]``.
@@ -77,6 +78,9 @@ def batched_segment_soft_nms(segments: Tensor,
             0.001.
         max_per_class (int): Most selections per class; -1 for no limit.
             Defaults to -1.
+        keep_last (bool): Whether a class's last remaining candidate is
+            selected too; False stops a class as soon as one candidate is
+            left, as AFSD's ``softnms_v2``. Defaults to True.
 
     Returns:
         tuple[Tensor]: the decayed ``scores`` ``(K, )`` of the kept segments
@@ -91,7 +95,7 @@ def batched_segment_soft_nms(segments: Tensor,
         return alive & (scores >= min_score)
 
     return _greedy_select(segments, scores, labels, decay, min_score,
-                          max_per_class)
+                          max_per_class, 1 if keep_last else 2)
 
 
 def _tiou_to(start: Tensor, end: Tensor, starts: Tensor,
@@ -106,9 +110,11 @@ def _tiou_to(start: Tensor, end: Tensor, starts: Tensor,
 
 def _greedy_select(segments: Tensor, scores: Tensor, labels: Tensor,
                    update: Callable[[Tensor, Tensor, Tensor], Tensor],
-                   min_score, max_per_class: int) -> Tuple[Tensor, Tensor]:
+                   min_score, max_per_class: int,
+                   min_alive: int) -> Tuple[Tensor, Tensor]:
     """Shared selection loop; ``update(scores, alive, tiou)`` may change the
-    ``(R, L)`` scores in place and returns the new ``alive`` mask."""
+    ``(R, L)`` scores in place and returns the new ``alive`` mask. A class
+    selects while at least ``min_alive`` of its candidates remain."""
     if segments.dim() != 2 or segments.size(-1) != 2:
         raise ValueError('segments must have shape (N, 2), got '
                          f'{tuple(segments.shape)}')
@@ -146,7 +152,7 @@ def _greedy_select(segments: Tensor, scores: Tensor, labels: Tensor,
     steps = shape[1] if max_per_class < 0 else min(shape[1], max_per_class)
     kept_index, kept_score = [], []
     for _ in range(steps):
-        active = alive.any(dim=1)
+        active = alive.sum(dim=1) >= min_alive
         if not bool(active.all()):
             if not bool(active.any()):
                 break

@@ -15,30 +15,40 @@ class WindowMerger:
     detections, in seconds.
 
     Each window's segments are mapped from window steps to seconds
-    (``seconds = position * time_scale + time_shift``), clipped to
-    ``[0, duration]``; segments left without length lie wholly outside the
-    video (or were empty) and are dropped, as are scores below
-    ``score_thr``. The windows are pooled, per-class NMS or soft-NMS removes
-    the duplicates that overlapping windows produce, and the
-    ``max_per_video`` best remain.
+    (``seconds = position * time_scale + time_shift``). With
+    ``clip_to_duration`` they are clipped to ``[0, duration]`` and the
+    segments left without length, wholly outside the video (or empty), are
+    dropped. Scores below ``score_thr`` are dropped. The windows are pooled,
+    per-class NMS or soft-NMS removes the duplicates that overlapping
+    windows produce, and the ``max_per_video`` best remain.
+
+    AFSD's ``test.py`` is ``nms_cfg=dict(type='soft_nms', sigma=0.5,
+    min_score=0.001, max_per_class=5000, keep_last=False)``,
+    ``max_per_video=-1``, ``clip_to_duration=False``: its segments are only
+    clamped to their window, whose end may lie past a short video's end.
 
     Args:
         nms_cfg (dict, optional): ``dict(type='nms', iou_thr=...)`` for
             :func:`batched_segment_nms`, ``dict(type='soft_nms', sigma=...,
-            min_score=...)`` for :func:`batched_segment_soft_nms`, or None
-            to keep every detection. Defaults to soft-NMS with AFSD's
+            min_score=..., keep_last=...)`` for
+            :func:`batched_segment_soft_nms`, either with ``max_per_class``
+            (most detections per class and video, AFSD's ``top_k``), or
+            None to keep every detection. Defaults to soft-NMS with AFSD's
             ``sigma=0.5`` and ``min_score=0.001``.
         max_per_video (int): Detections kept per video; -1 for all.
             Defaults to 200.
         score_thr (float): Detections scoring below it are dropped before
             NMS. Defaults to 0 (keep all).
+        clip_to_duration (bool): Whether to clip the segments to the video
+            and drop those left empty. Defaults to True.
     """
 
     def __init__(self,
                  nms_cfg: Optional[dict] = dict(
                      type='soft_nms', sigma=0.5, min_score=0.001),
                  max_per_video: int = 200,
-                 score_thr: float = 0.0) -> None:
+                 score_thr: float = 0.0,
+                 clip_to_duration: bool = True) -> None:
         if nms_cfg is not None:
             nms_cfg = dict(nms_cfg)
             nms_type = nms_cfg.pop('type', None)
@@ -52,17 +62,22 @@ class WindowMerger:
             except TypeError as error:
                 raise ValueError(
                     f'bad nms_cfg for {nms_type!r}: {error}') from None
-            if 'max_per_class' in nms_cfg:
-                raise ValueError('nms_cfg must not set max_per_class: '
-                                 'max_per_video bounds it')
+            max_per_class = nms_cfg.pop('max_per_class', -1)
+            _check_limit(max_per_class, 'nms_cfg.max_per_class')
             self.nms, self.nms_kwargs = nms, nms_cfg
         else:
             self.nms, self.nms_kwargs = None, {}
-        if max_per_video == 0 or max_per_video < -1:
-            raise ValueError('max_per_video must be positive or -1, got '
-                             f'{max_per_video}')
+            max_per_class = -1
+        _check_limit(max_per_video, 'max_per_video')
         self.max_per_video = max_per_video
+        # Both NMS kinds select a class's detections by non-increasing
+        # score, so the first max_per_video of every class hold the video's
+        # best max_per_video: the rest need not be computed.
+        self.max_per_class = min(
+            (limit for limit in (max_per_class, max_per_video) if limit > 0),
+            default=-1)
         self.score_thr = score_thr
+        self.clip_to_duration = clip_to_duration
 
     def __call__(self, windows: Sequence[dict], duration: float) -> dict:
         """Merge the windows of one video.
@@ -82,9 +97,8 @@ class WindowMerger:
         for window in windows:
             window_segments = torch.as_tensor(
                 window['segments']).double().reshape(-1, 2)
-            segments.append(
-                (window_segments * float(window['time_scale']) +
-                 float(window['time_shift'])).clamp(0, float(duration)))
+            segments.append(window_segments * float(window['time_scale']) +
+                            float(window['time_shift']))
             scores.append(torch.as_tensor(window['scores']).reshape(-1))
             labels.append(torch.as_tensor(window['labels']).reshape(-1))
         if not segments:
@@ -95,19 +109,19 @@ class WindowMerger:
         segments = torch.cat(segments)
         scores = torch.cat(scores)
         labels = torch.cat(labels).long()
-        valid = (segments[:, 1] > segments[:, 0]) & (scores >= self.score_thr)
+        valid = scores >= self.score_thr
+        if self.clip_to_duration:
+            segments = segments.clamp(0, float(duration))
+            valid &= segments[:, 1] > segments[:, 0]
         segments, scores = segments[valid], scores[valid]
         labels = labels[valid]
 
         if self.nms is not None:
-            # Both NMS kinds select a class's detections by non-increasing
-            # score, so the first max_per_video of every class hold the
-            # video's best max_per_video: the rest need not be computed.
             scores, keep = self.nms(
                 segments,
                 scores,
                 labels,
-                max_per_class=self.max_per_video,
+                max_per_class=self.max_per_class,
                 **self.nms_kwargs)
         else:
             scores, keep = scores.sort(descending=True, stable=True)
@@ -116,3 +130,10 @@ class WindowMerger:
             keep = keep[:self.max_per_video]
         return dict(
             segments=segments[keep], scores=scores, labels=labels[keep])
+
+
+def _check_limit(limit: int, name: str) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or (
+            limit == 0 or limit < -1):
+        raise ValueError(f'{name} must be a positive int or -1, got '
+                         f'{limit!r}')

@@ -9,6 +9,9 @@ OUT_DIR/classes.txt (the 20 detection classes, plus "Ambiguous" last with
         --class-index class_index_detection.txt \
         --val val_Annotation.csv --val-info val_video_info.csv \
         --test test_Annotation.csv --test-info test_video_info.csv
+    # (--frame-times: times from startFrame/endFrame as AFSD's training
+    # reads them, frame * sample_count / count / sample_fps; see
+    # docs/afsd_parity.md)
 
     # the per-class files of the THUMOS14 release (<Class>_val.txt ...)
     python tools/data/thumos14/convert_annotations.py txt OUT_DIR \
@@ -76,6 +79,11 @@ def parse_args():
             layout.add_argument(
                 f'--{split}-info',
                 help=f'{subset}: video,fps,sample_fps,count,... CSV')
+    csv.add_argument(
+        '--frame-times',
+        action='store_true',
+        help='times from startFrame/endFrame as AFSD\'s training reads '
+        'them (frame * sample_count / count / sample_fps), not start/end')
     gt_json.add_argument('--gt', required=True, help='thumos_gt.json')
     gt_csv.add_argument(
         '--gt', required=True, help='thumos14_test_groundtruth.csv')
@@ -102,7 +110,8 @@ def main():
                                  'videos\' durations')
             info = read_video_info(info_file)
             if args.layout == 'csv':
-                add_thumos14_csv(builder, getattr(args, split), info, subset)
+                add_thumos14_csv(builder, getattr(args, split), info, subset,
+                                 args.frame_times)
             else:
                 add_thumos14_txt(builder, getattr(args, split), split, info,
                                  subset)
