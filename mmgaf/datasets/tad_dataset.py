@@ -1,15 +1,17 @@
+import logging
 import math
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-import mmengine
 import numpy as np
 from mmaction.datasets import BaseActionDataset
 from mmengine.fileio import exists, isdir, join_path, list_from_file
 from mmengine.logging import print_log
 from mmengine.utils import is_abs
 
+from mmgaf.fileio import load_json_strict
 from mmgaf.registry import DATASETS
 from .transforms.loading import FEATURE_LAYOUTS, open_features
+from .validation import check_coverage
 from .windowing import (WINDOW_GT_RULES, clip_to_window,
                         sliding_window_starts, window_borders,
                         window_positions)
@@ -131,6 +133,11 @@ class TADDataset(BaseActionDataset):
         drop_empty_windows (bool, optional): Drop windows without any kept
             instance (``'afsd'``: without a whole one). Defaults to ``not
             test_mode``.
+        skip_bad_videos (bool): Skip (count and report) a video whose
+            annotations or input files are bad, instead of raising the error
+            that names them. The checks at start-up read each feature file's
+            header (``tools/misc/check_dataset.py`` reads every value).
+            Defaults to False.
         test_mode (bool): Defaults to False.
         **kwargs: ``data_root``, ``metainfo``, ``start_index`` ... of
             MMAction2's ``BaseActionDataset``.
@@ -158,6 +165,7 @@ class TADDataset(BaseActionDataset):
                  min_kept_ratio: float = 0.5,
                  window_gt_rule: str = 'mmgaf',
                  drop_empty_windows: Optional[bool] = None,
+                 skip_bad_videos: bool = False,
                  test_mode: bool = False,
                  **kwargs) -> None:
         inputs = [key for key in INPUT_TYPES if key in data_prefix]
@@ -218,6 +226,7 @@ class TADDataset(BaseActionDataset):
         self.window_gt_rule = window_gt_rule
         self.drop_empty_windows = (not test_mode if drop_empty_windows is None
                                    else drop_empty_windows)
+        self.skip_bad_videos = skip_bad_videos
         kwargs['metainfo'] = self._class_metainfo(class_file,
                                                   kwargs.get('metainfo'),
                                                   kwargs.get('data_root', ''))
@@ -266,7 +275,7 @@ class TADDataset(BaseActionDataset):
         if not exists(self.ann_file):
             raise FileNotFoundError(
                 f'annotation file {self.ann_file} does not exist')
-        content = mmengine.load(self.ann_file, file_format='json')
+        content = load_json_strict(self.ann_file)
         if not isinstance(content, dict) or not isinstance(
                 content.get('database'), dict):
             raise ValueError(
@@ -277,6 +286,7 @@ class TADDataset(BaseActionDataset):
             for index, name in enumerate(self.metainfo['classes'])
         }
         data_list, num_videos, num_windows = [], 0, 0
+        skipped: Dict[str, str] = {}
         for video_name, video in content['database'].items():
             if not isinstance(video, dict):
                 raise ValueError(f'{self.ann_file}: video {video_name!r} is '
@@ -285,8 +295,14 @@ class TADDataset(BaseActionDataset):
                     'subset') not in self.subset:
                 continue
             num_videos += 1
-            windows = self._video_windows(
-                self._parse_video(video_name, video, label_ids))
+            try:
+                windows = self._video_windows(
+                    self._parse_video(video_name, video, label_ids))
+            except (ValueError, FileNotFoundError) as error:
+                if not self.skip_bad_videos:
+                    raise
+                skipped[video_name] = str(error)
+                continue
             num_windows += len(windows)
             data_list.extend(self._kept_windows(windows))
         if num_videos == 0:
@@ -297,7 +313,19 @@ class TADDataset(BaseActionDataset):
             raise ValueError(f'{self.ann_file}: no video of subset '
                              f'{self.subset}; its subsets are {present}')
         subsets = ', '.join(self.subset) if self.subset else 'all subsets'
-        message = (f'{self.ann_file} ({subsets}): {num_videos} videos, '
+        if skipped:
+            print_log(
+                f'{self.ann_file} ({subsets}): skipped {len(skipped)} of '
+                f'{num_videos} videos (skip_bad_videos=True):\n' +
+                '\n'.join(f'  {reason}' for reason in skipped.values()),
+                logger='current',
+                level=logging.WARNING)
+            if len(skipped) == num_videos:
+                raise ValueError(f'{self.ann_file}: every video of subset '
+                                 f'{self.subset} was skipped, the first: '
+                                 f'{next(iter(skipped.values()))}')
+        message = (f'{self.ann_file} ({subsets}): '
+                   f'{num_videos - len(skipped)} videos, '
                    f'{len(data_list)} windows')
         if num_windows > len(data_list):
             message += (f' ({num_windows - len(data_list)} without ground '
@@ -344,6 +372,11 @@ class TADDataset(BaseActionDataset):
     def _video_windows(self, video: dict) -> List[dict]:
         """The windows of one video, before dropping empty ones."""
         source, num_steps = self._locate_input(video)
+        if self.input_type == 'feature':
+            # features shorter than the annotated span would train and
+            # score the missing part as if it were there
+            for problem in check_coverage(dict(video, **source), num_steps):
+                raise ValueError(str(problem))
         if self.rescale:
             num_steps, starts = self.window_size, [0]
         else:

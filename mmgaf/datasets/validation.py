@@ -102,17 +102,20 @@ def scan_features(path: str,
 def check_coverage(sample: dict, num_steps: int) -> List[Problem]:
     """Whether a video's features cover its annotated instances.
 
-    An instance that ends after the last feature step (by more than one
-    step) would train and score as if the features saw it.
+    The features cover the video up to the end of their last clip, ``(N -
+    1) * feature_time_scale + 2 * feature_time_shift`` seconds (the shift is
+    half a clip). An instance that ends more than one step after that would
+    train and score as if the features saw it.
 
     Args:
         sample (dict): A sample dict of :class:`TADDataset` (one of the
-            video's windows): ``video_name``, ``feature_path``,
-            ``feature_time_scale``, ``feature_time_shift``, ``ann_segments``.
+            video's windows, or the video's fields and its feature source):
+            ``video_name``, ``feature_path``, ``feature_time_scale``,
+            ``feature_time_shift``, ``ann_segments`` (seconds).
         num_steps (int): Steps of the video's features.
     """
     scale = sample['feature_time_scale']
-    covered = (num_steps - 1) * scale + sample['feature_time_shift'] + scale
+    covered = (num_steps - 1) * scale + 2 * sample['feature_time_shift']
     segments = np.asarray(sample['ann_segments'], dtype=float).reshape(-1, 2)
     late = segments[segments[:, 1] > covered + scale]
     if not len(late):

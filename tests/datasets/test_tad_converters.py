@@ -614,3 +614,39 @@ def test_real_thumos14_txt_layout_agrees_with_csv(thumos, tmp_path):
         assert sorted(
             from_txt.database[name]['annotations'], key=str) == sorted(
                 video['annotations'], key=str)
+
+
+@pytest.mark.parametrize('database, match', [
+    (dict(v_a=['not', 'a', 'video']), r"video 'v_a': expected an object, "
+     'got list'),
+    (dict(v_a=dict(subset='train', duration=5.0, annotations={'a': 1})),
+     "video 'v_a' annotations: expected a list, got dict"),
+    (dict(v_a=dict(subset='train', duration=5.0, annotations=[[1, 2]])),
+     r"video 'v_a' annotations\[0\]: expected an object, got list"),
+])
+def test_gt_json_entries_that_are_not_objects(tmp_path, database, match):
+    path = write(tmp_path / 'gt.json', json.dumps(dict(database=database)))
+    with pytest.raises(ValueError, match=match):
+        add_thumos_gt_json(builder(), path, {})
+
+
+def test_activitynet_entries_that_are_not_objects(anet_files):
+    with open(anet_files['anno']) as f:
+        anno = json.load(f)
+    name = next(iter(anno))
+    for broken, match in ((['x'], rf"video '{name}': expected an object"),
+                          (dict(anno[name], annotations=[7]),
+                           rf"'{name}' annotations\[0\]: expected an "
+                           'object, got int')):
+        with open(anet_files['anno'], 'w') as f:
+            json.dump(dict(anno, **{name: broken}), f)
+        with pytest.raises(ValueError, match=match):
+            add_activitynet(
+                TADAnnotationBuilder(read_action_names(anet_files['names'])),
+                anet_files['anno'], anet_files['info'])
+    with open(anet_files['anno'], 'w') as f:
+        json.dump([anno], f)
+    with pytest.raises(ValueError, match='expected an object, got list'):
+        add_activitynet(
+            TADAnnotationBuilder(read_action_names(anet_files['names'])),
+            anet_files['anno'], anet_files['info'])

@@ -218,3 +218,33 @@ def test_recipe_trains_with_every_term(repo_root):
     sum(losses.values()).backward()
     for name, param in model.named_parameters():
         assert param.grad is not None, name
+
+
+def test_synthetic_parity_config_is_the_recipe(repo_root):
+    """afsd_synthetic_parity.py: AFSD's recipe with the built-in dataset's
+    sizes and schedule, lw=10 included (with lw=1 AFSD's centerness target
+    collapsed the segments there)."""
+    synthetic = Config.fromfile(
+        osp.join(repo_root, 'configs', 'afsd', 'afsd_synthetic.py'))
+    cfg = Config.fromfile(
+        osp.join(repo_root, 'configs', 'afsd', 'afsd_synthetic_parity.py'))
+    recipe = Config.fromfile(
+        osp.join(repo_root, 'configs', 'afsd', 'afsd_thumos14_i3d-feat.py'))
+    assert cfg.model.pyramid.padding == 'tf_same'
+    assert cfg.model.pyramid.feat_channels == 128
+    for key in ('loss_cls', 'loss_prop_cls', 'loss_loc', 'loss_prop_loc',
+                'detach_centerness_target'):
+        assert cfg.model.loss[key] == recipe.model.loss[key], key
+    assert cfg.model.loss.loss_loc.loss_weight == 10.0
+    assert cfg.model.loss_boundary_contrast == \
+        recipe.model.loss_boundary_contrast
+    assert cfg.model.post_processor == recipe.model.post_processor
+    assert cfg.optim_wrapper == synthetic.optim_wrapper
+    assert cfg.train_cfg == synthetic.train_cfg
+    assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline
+            ] == ['LoadFeatures', 'CropWindow', 'ConvertGtToWindow',
+                  'BoundaryContrast', 'PackTADInputs']
+    assert cfg.val_evaluator.nms_cfg.max_per_class == 5000
+    assert cfg.val_evaluator.max_per_video == -1
+    model = MODELS.build(cfg.model)
+    assert model.use_background_class

@@ -12,37 +12,6 @@
 #   on boundary-pooled features, level weights 1, 0.1, 0.1;
 # - test time: softmax scores, every candidate above 0.01 per window, the
 #   segments clamped to the window (test.py).
-_base_ = './afsd.py'
+_base_ = ['./afsd.py', './afsd_recipe_switches.py']
 
-afsd_init_cfg = dict(
-    type='Xavier', layer='Conv1d', distribution='uniform', bias=0)
-
-model = dict(
-    pyramid=dict(padding='tf_same'),
-    coarse_head=dict(init_cfg=afsd_init_cfg),
-    refine_head=dict(init_cfg=afsd_init_cfg),
-    loss=dict(
-        # AFSD's centerness target (the tIoU of the refined segment) passes
-        # its gradient on to loc and prop_loc
-        detach_centerness_target=False,
-        loss_cls=dict(
-            _delete_=True,
-            type='AFSDSoftmaxFocalLoss',
-            gamma=2.0,
-            alpha=0.25,
-            loss_weight=1.0),
-        loss_prop_cls=dict(
-            _delete_=True,
-            type='AFSDSoftmaxFocalLoss',
-            gamma=2.0,
-            alpha=0.25,
-            loss_weight=1.0)),
-    loss_boundary_contrast=dict(
-        type='AFSDTripletLoss',
-        level_weights=(1.0, 0.1, 0.1),
-        scales=(1.0, 4.0, 4.0),
-        margin=1.0,
-        loss_weight=0.1),
-    post_processor=dict(
-        score='softmax', score_thr=0.01, max_per_window=None,
-        clamp='window'))
+model = {{_base_.afsd_recipe}}

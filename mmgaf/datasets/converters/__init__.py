@@ -5,8 +5,7 @@ and ``tools/data/activitynet/convert_annotations.py``; UCF101's split files
 (recognition) go through ``tools/data/ucf101/build_file_lists.py``.
 """
 from .activitynet import add_activitynet, read_action_names
-from .annotation_builder import (FIXES, ConversionReport, TADAnnotationBuilder,
-                                 load_json_strict)
+from .annotation_builder import FIXES, ConversionReport, TADAnnotationBuilder
 from .thumos14 import (AMBIGUOUS, add_thumos14_csv,
                        add_thumos14_groundtruth_csv, add_thumos14_txt,
                        add_thumos_gt_json, merge_video_info, read_class_index,
@@ -14,7 +13,7 @@ from .thumos14 import (AMBIGUOUS, add_thumos14_csv,
 from .ucf101 import read_ucf101_classes, read_ucf101_split
 
 __all__ = [
-    'FIXES', 'ConversionReport', 'TADAnnotationBuilder', 'load_json_strict',
+    'FIXES', 'ConversionReport', 'TADAnnotationBuilder',
     'AMBIGUOUS', 'read_class_index', 'read_video_info', 'merge_video_info',
     'add_thumos14_csv', 'add_thumos14_txt', 'add_thumos14_groundtruth_csv',
     'add_thumos_gt_json', 'read_action_names', 'add_activitynet',

@@ -2,8 +2,9 @@
 ``tools/data/activitynet``."""
 from typing import List
 
-from .annotation_builder import (TADAnnotationBuilder, load_json_strict,
-                                 read_csv_rows, read_lines)
+from mmgaf.fileio import load_json_strict
+from .annotation_builder import (TADAnnotationBuilder, expect_object,
+                                 expect_objects, read_csv_rows, read_lines)
 
 
 def read_action_names(path: str) -> List[str]:
@@ -33,7 +34,7 @@ def add_activitynet(builder: TADAnnotationBuilder, anno_file: str,
             ``testing``) and frame rate (``rfps``, frames per second of the
             decoded video: ``fps`` is its rounded value).
     """
-    anno = load_json_strict(anno_file)
+    anno = expect_object(load_json_strict(anno_file), anno_file)
     listed = set()
     for where, row in read_csv_rows(video_info_file,
                                     ('video', 'seconds', 'rfps', 'subset')):
@@ -41,12 +42,15 @@ def add_activitynet(builder: TADAnnotationBuilder, anno_file: str,
         if name not in anno:
             raise ValueError(f'{where}: video {name!r} is not in '
                              f'{anno_file}')
-        video = anno[name]
+        video = expect_object(anno[name], f'{anno_file}: video {name!r}')
         builder.add_video(name, row['subset'],
                           video.get('duration_second', row['seconds']),
                           row['rfps'], where)
         listed.add(name)
-        for index, ann in enumerate(video.get('annotations') or []):
+        for index, ann in enumerate(
+                expect_objects(
+                    video.get('annotations'),
+                    f'{anno_file}: video {name!r} annotations')):
             ann_where = f'{anno_file} annotations[{index}]'
             segment = ann.get('segment')
             if not isinstance(segment, (list, tuple)) or len(segment) != 2:

@@ -1,6 +1,5 @@
 import csv
 import io
-import json
 import math
 import os.path as osp
 from collections import Counter, defaultdict
@@ -187,22 +186,24 @@ class TADAnnotationBuilder:
         return ann_file, class_file
 
 
-def load_json_strict(path: str) -> dict:
-    """Load a JSON file, refusing objects with a repeated key (the standard
-    loader keeps only the last one, losing the others silently)."""
+def expect_object(value, where: str) -> dict:
+    """``value`` if it is a JSON object, else an error naming ``where``."""
+    if not isinstance(value, dict):
+        raise ValueError(f'{where}: expected an object, got '
+                         f'{type(value).__name__} {str(value)[:60]!r}')
+    return value
 
-    def no_repeats(pairs):
-        counts = Counter(key for key, _ in pairs)
-        repeated = sorted(key for key, count in counts.items() if count > 1)
-        if repeated:
-            raise ValueError(f'{path}: key(s) {repeated} repeated in one '
-                             'object (e.g. a video listed twice)')
-        return dict(pairs)
 
-    try:
-        return json.loads(get_text(path), object_pairs_hook=no_repeats)
-    except json.JSONDecodeError as error:
-        raise ValueError(f'{path}: not valid JSON: {error}') from None
+def expect_objects(value, where: str) -> list:
+    """``value`` if it is a list of JSON objects (None: an empty list)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f'{where}: expected a list, got '
+                         f'{type(value).__name__}')
+    for index, item in enumerate(value):
+        expect_object(item, f'{where}[{index}]')
+    return value
 
 
 def read_lines(path: str) -> List[str]:

@@ -9,9 +9,10 @@ from typing import Dict, List, Sequence
 
 from mmengine.fileio import join_path, list_dir_or_file
 
-from .annotation_builder import (TADAnnotationBuilder, load_json_strict,
-                                 parse_number, parse_positive, read_csv_rows,
-                                 read_lines)
+from mmgaf.fileio import load_json_strict
+from .annotation_builder import (TADAnnotationBuilder, expect_object,
+                                 expect_objects, parse_number, parse_positive,
+                                 read_csv_rows, read_lines)
 
 AMBIGUOUS = 'Ambiguous'
 # thumos_gt.json (AFSD, G-TAD) calls the validation videos "train"
@@ -251,6 +252,7 @@ def add_thumos_gt_json(builder: TADAnnotationBuilder, path: str,
     if not isinstance(database, dict):
         raise ValueError(f'{path}: expected {{"database": {{video: ...}}}}')
     for name, video in database.items():
+        expect_object(video, f'{path}: video {name!r}')
         subset = GT_JSON_SUBSETS.get(video.get('subset'))
         if subset is None:
             raise ValueError(f'{path}: video {name!r}: subset '
@@ -264,7 +266,10 @@ def add_thumos_gt_json(builder: TADAnnotationBuilder, path: str,
             raise ValueError(f'{path}: video {name!r} has no "duration", '
                              'and no video info file lists it')
         builder.add_video(name, subset, duration, fps, path)
-        for index, ann in enumerate(video.get('annotations') or []):
+        for index, ann in enumerate(
+                expect_objects(
+                    video.get('annotations'),
+                    f'{path}: video {name!r} annotations')):
             segment = ann.get('segment')
             if not isinstance(segment, (list, tuple)) or len(segment) != 2:
                 raise ValueError(f'{path}: video {name!r} annotations[{index}]'

@@ -39,9 +39,14 @@ def open_features(path: str,
         feats = np.load(path, mmap_mode='r', allow_pickle=False)
     except FileNotFoundError:
         raise FileNotFoundError(f'{what}: no such file') from None
+    except EOFError:
+        raise ValueError(f'{what}: the file is empty') from None
     except (OSError, ValueError) as error:
         raise ValueError(f'{what}: not a readable .npy array: {error}') \
             from error
+    if feats.dtype.kind != 'f':
+        raise ValueError(f'{what}: dtype {feats.dtype}, expected '
+                         'floating-point features')
     if feats.ndim != 2:
         raise ValueError(f'{what}: expected a 2-D array in layout {layout!r}, '
                          f'got shape {feats.shape}')

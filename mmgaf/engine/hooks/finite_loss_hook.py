@@ -2,6 +2,7 @@ import math
 from typing import Optional, Sequence
 
 from mmengine.hooks import Hook
+from torch import Tensor
 
 from mmgaf.registry import HOOKS
 from .gaf_alternating_hook import GAF_PHASE_INFO
@@ -40,10 +41,13 @@ class FiniteLossHook(Hook):
         if not outputs or not self.every_n_train_iters(runner,
                                                         self.interval):
             return
+        values = {
+            name: float(value.detach() if isinstance(value, Tensor) else value)
+            for name, value in outputs.items() if 'loss' in name
+        }
         bad = {
-            name: float(value)
-            for name, value in outputs.items()
-            if 'loss' in name and not math.isfinite(float(value))
+            name: value
+            for name, value in values.items() if not math.isfinite(value)
         }
         if not bad:
             return
