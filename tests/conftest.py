@@ -2,6 +2,7 @@ import os
 import os.path as osp
 
 import pytest
+import torch
 
 from mmgaf.utils import register_all_modules
 
@@ -27,3 +28,15 @@ def shared_data() -> str:
     if not osp.isdir(path):
         pytest.skip(f'real data folder {path} is absent')
     return osp.abspath(path)
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test: two OpenMP threads on two shared cores
+    stall for whole scheduler slices, and one runs small models tens of
+    times faster. Use with ``pytestmark = pytest.mark.usefixtures(
+    'one_thread')``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -12,14 +12,7 @@ NUM_CLASSES = 3
 CHANNELS = 64
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Two OpenMP threads on two shared cores stall for whole scheduler
-    # slices; one thread runs these small models tens of times faster.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def afsd_cfg(in_channels=16, **kwargs):

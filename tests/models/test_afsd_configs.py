@@ -9,12 +9,7 @@ from mmengine.config import Config
 from mmgaf.registry import MODELS
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def afsd_configs(repo_root):

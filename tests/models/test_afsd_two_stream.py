@@ -11,12 +11,7 @@ from mmgaf.registry import MODELS
 from test_afsd import afsd_cfg, batch, build
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def two_stream_cfg(**kwargs):

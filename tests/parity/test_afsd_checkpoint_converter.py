@@ -20,12 +20,7 @@ RGB_CONFIG = osp.join('configs', 'afsd', 'afsd_thumos14_i3d-e2e.py')
 FLOW_CONFIG = osp.join('configs', 'afsd', 'afsd_thumos14_i3d-e2e_flow.py')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')

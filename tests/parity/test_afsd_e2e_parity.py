@@ -23,12 +23,7 @@ CONFIG = osp.join('configs', 'afsd', 'afsd_thumos14_i3d-e2e.py')
 RTOL = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def randomise_(module: torch.nn.Module, seed: int) -> None:

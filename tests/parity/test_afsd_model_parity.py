@@ -45,12 +45,7 @@ FRAMES = 256
 RTOL = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def perturb_(module: torch.nn.Module, seed: int) -> None:
