@@ -12,8 +12,6 @@ from typing import Dict, List, NamedTuple, Optional
 
 import numpy as np
 
-from mmgaf.fileio import load_json_strict
-
 # Features are normalised activations; a value beyond this is corrupt data,
 # not a feature (the float32 range is 3e38).
 DEFAULT_MAX_ABS = 1e4

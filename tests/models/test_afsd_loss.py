@@ -343,7 +343,6 @@ def test_regress_ranges_limit_each_level():
 def test_adaptive_pos_iou_thr():
     """A sample whose best coarse tIoU is under pos_iou_thr still trains
     the refinement on its best positive(s)."""
-    priors = torch.tensor([2., 6., 10., 14.])
     outputs = make_outputs(batch=1, sizes=(4, ), frame_num=16)
     # targets (2, 10), (6, 6), (10, 2): tIoUs 0.1, 1/3 and 0.25
     outputs['loc'] = torch.tensor([[[1., 0.2], [2., 2.], [2., 1.],
