@@ -14,7 +14,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmgaf.utils import register_all_modules
-from mmgaf.utils.dist_env import prepare_cpu_distributed, release_distributed
+from mmgaf.utils.dist_env import end_distributed_run, prepare_cpu_distributed
 
 
 def parse_args():
@@ -126,7 +126,7 @@ def main():
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
-    release_distributed()
+    end_distributed_run()
 
 
 if __name__ == '__main__':

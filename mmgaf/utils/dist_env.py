@@ -1,3 +1,7 @@
+import logging
+import os
+import sys
+
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
@@ -27,15 +31,22 @@ def prepare_cpu_distributed(cfg: Config) -> None:
         torch_dist.init_process_group(backend='gloo')
 
 
-def release_distributed() -> None:
-    """Close the process group once a run is over.
+def end_distributed_run() -> None:
+    """End a distributed run's process once its work is done.
 
-    MMEngine's Runner leaves it open; gloo's worker threads are then torn
-    down by the interpreter's exit, which now and then aborts a finished
-    process ("terminate called without an active exception") and so fails
-    a run that succeeded. A barrier first lets every rank finish its last
-    collective.
+    MMEngine's Runner leaves the process group open, and gloo's worker
+    threads are then torn down by the C++ runtime at interpreter exit (or
+    by ``destroy_process_group``), which now and then aborts a finished
+    process ("terminate called without an active exception", SIGABRT) and
+    so fails a run that succeeded. After a barrier, so that every rank has
+    finished its last collective and its files are written, the process
+    flushes its logs and leaves with status 0 without running those
+    destructors. Does nothing outside a distributed run.
     """
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.barrier()
-        torch_dist.destroy_process_group()
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    torch_dist.barrier()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
