@@ -19,6 +19,9 @@ class SegmentAttention(BaseModule):
     starts at 0, so λ starts at 0.5 everywhere and the foreground map of
     :class:`GAFNeck` starts as the identity.
 
+    :class:`ChannelTimeAttention` is the authors' variant, one weight per
+    channel and step.
+
     Args:
         in_channels (int): Channels of the input map.
         hidden_channels (int): Channels after θ. Defaults to 512.
@@ -30,6 +33,9 @@ class SegmentAttention(BaseModule):
             Defaults to ``dict(type='GN', num_groups=32)``.
         init_cfg (dict or list[dict], optional): Initialization config.
     """
+
+    #: λ has one weight per step, shared by all channels
+    attention_channels = 1
 
     def __init__(self,
                  in_channels: int,

@@ -76,15 +76,25 @@ class ActionBackgroundLoss(nn.Module):
         background_trains_detector (bool): Whether L_n-ai also trains the
             detector (the authors' code) rather than the attention only.
             Defaults to False.
+        background_reduction (str): ``'interval_mean'`` or ``'sum'`` (the
+            authors' code), see above. Defaults to ``'interval_mean'``.
     """
+
+    REDUCTIONS = ('interval_mean', 'sum')
 
     def __init__(self,
                  action_weight: float = 1.0,
                  background_weight: float = 35.0,
                  background_loss_keys: Optional[Sequence[str]] = None,
                  min_background_length: float = 0.,
-                 background_trains_detector: bool = False) -> None:
+                 background_trains_detector: bool = False,
+                 background_reduction: str = 'interval_mean') -> None:
         super().__init__()
+        if background_reduction not in self.REDUCTIONS:
+            raise ValueError(f'background_reduction must be one of '
+                             f'{self.REDUCTIONS}, got '
+                             f'{background_reduction!r}')
+        self.background_reduction = background_reduction
         self.background_trains_detector = background_trains_detector
         self.action_weight = action_weight
         self.background_weight = background_weight
@@ -96,7 +106,10 @@ class ActionBackgroundLoss(nn.Module):
     def background_samples(
             self, data_samples: List[TADDataSample]) -> List[TADDataSample]:
         """Copies of ``data_samples`` whose ground truth is the complement of
-        the original one, labelled :data:`BACKGROUND_LABEL`."""
+        the original one, labelled :data:`BACKGROUND_LABEL`; without any
+        instance for ``background_reduction='sum'``."""
+        if self.background_reduction == 'sum':
+            return [_without_instances(sample) for sample in data_samples]
         samples = []
         for sample in data_samples:
             length = sample.metainfo.get('valid_len',
@@ -147,6 +160,17 @@ class ActionBackgroundLoss(nn.Module):
                 losses[f'bg_{key}'] = _scale(background_losses[key],
                                              self.background_weight)
         return losses
+
+
+def _without_instances(sample: TADDataSample) -> TADDataSample:
+    """A copy of ``sample`` whose ground truth is empty: background
+    everywhere."""
+    segments = sample.gt_instances.segments
+    background = sample.clone()
+    background.gt_instances = InstanceData(
+        segments=segments.new_zeros((0, 2)),
+        labels=torch.zeros(0, dtype=torch.long, device=segments.device))
+    return background
 
 
 def _scale(value, weight: float):

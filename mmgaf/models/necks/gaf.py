@@ -13,44 +13,49 @@ Features = Union[Tensor, Sequence[Tensor]]
 
 
 class GAFLevelOutput(NamedTuple):
-    """Segment-GAF's output for one level: λ ``(B, T)`` and the foreground
-    / background maps, each the shape of the level's input (the background
-    map is None where it was not asked for)."""
+    """Segment-GAF's output for one level: λ per step ``(B, T)``, the
+    foreground / background maps, each the shape of the level's input (the
+    background map is None where it was not asked for), and the weights
+    that made them: λ itself for a per-step head, ``(B, C, T)`` for a
+    per-channel-and-step head (then ``attention`` is their mean over
+    channels, the step's actionness)."""
     attention: Tensor
     foreground: Tensor
     background: Optional[Tensor]
+    weights: Tensor
 
 
 def weighted_temporal_mean(x: Tensor, weights: Tensor,
                            eps: float = 1e-6) -> Tensor:
-    """Paper eq. 11: ``Σ_t w_t f_t / Σ_t w_t``.
+    """Paper eq. 11: ``Σ_t w_t f_t / Σ_t w_t`` (per channel for per-channel
+    weights).
 
     Args:
         x (Tensor): (B, C, T[, H, W]).
-        weights (Tensor): (B, T), e.g. λ for f_ai or 1 - λ for f_n-ai.
+        weights (Tensor): (B, T) or (B, C, T), e.g. λ for f_ai or 1 - λ for
+            f_n-ai.
 
     Returns:
         Tensor: (B, C[, H, W]).
     """
-    weighted_sum = (x * broadcast_over(weights, x)).sum(dim=2)
-    total = weights.sum(dim=1).clamp(min=eps)
-    return weighted_sum / total.reshape((-1, ) + (1, ) *
-                                        (weighted_sum.dim() - 1))
+    weights = broadcast_over(weights, x)
+    return (x * weights).sum(dim=2) / weights.sum(dim=2).clamp(min=eps)
 
 
 def weighted_map(x: Tensor, weights: Tensor, eps: float = 1e-6) -> Tensor:
     """The per-step form of eq. 11 for dense heads:
     ``f'_t = w_t f_t / mean_t(w)``, so that ``mean_t f'_t`` is eq. 11's
-    pooled feature, and uniform weights leave ``x`` unchanged.
+    pooled feature, and uniform weights leave ``x`` unchanged. Per-channel
+    weights ``(B, C, T)`` are normalised channel by channel.
 
     Args:
         x (Tensor): (B, C, T[, H, W]).
-        weights (Tensor): (B, T).
+        weights (Tensor): (B, T) or (B, C, T).
 
     Returns:
         Tensor: The shape of ``x``.
     """
-    normalised = weights / weights.mean(dim=1, keepdim=True).clamp(min=eps)
+    normalised = weights / weights.mean(dim=-1, keepdim=True).clamp(min=eps)
     return x * broadcast_over(normalised, x)
 
 
@@ -61,10 +66,11 @@ class GAFNeck(BaseModule):
     Per input level:
 
     - segment-GAF (:class:`SegmentAttention`) predicts λ ``(B, T)`` in
-      [0, 1]; the foreground map is ``λ_t f_t / mean(λ)`` and the background
-      map ``(1 - λ_t) f_t / mean(1 - λ)`` (eq. 11 kept per step, see
-      :func:`weighted_map`); the foreground map is the enhanced feature F'
-      passed on to the head, in training and at test time;
+      [0, 1] (or, :class:`ChannelTimeAttention` as the authors' code,
+      ``(B, C, T)``); the foreground map is ``λ_t f_t / mean(λ)`` and the
+      background map ``(1 - λ_t) f_t / mean(1 - λ)`` (eq. 11 kept per step,
+      see :func:`weighted_map`); the foreground map is the enhanced feature
+      F' passed on to the head, in training and at test time;
     - frame-GAF (:class:`ConditionalVAE`) models f given λ; it is trained
       with L_CVAE (eq. 7) on detached λ and f, and, frozen, gives the
       reconstruction loss L_R (eq. 15) whose gradient reaches λ.
@@ -88,11 +94,16 @@ class GAFNeck(BaseModule):
         spatial_sizes (Sequence, optional): ``(H, W)`` of each level for 5-D
             inputs ``(B, C, T, H, W)``; None (or a None entry) for
             ``(B, C, T)`` levels. Defaults to None.
-        attention (dict): Config of the per-level :class:`SegmentAttention`
-            (``in_channels`` and ``spatial_size`` are filled in).
+        attention (dict): Config of the per-level attention head,
+            :class:`SegmentAttention` or :class:`ChannelTimeAttention`
+            (``in_channels`` and ``spatial_size`` are filled in); its
+            ``attention_channels`` (1 where absent) says how many weights
+            it gives every step.
         cvae (dict, optional): Config of the per-level
-            :class:`ConditionalVAE`; None removes frame-GAF (then neither
-            L_CVAE nor L_R exists).
+            :class:`ConditionalVAE` (``in_channels``, ``spatial_size`` and
+            ``condition_channels``, the channels of the level's λ, are
+            filled in); None removes frame-GAF (then neither L_CVAE nor L_R
+            exists).
         loss_cvae (dict, optional): L_CVAE; None switches it off.
         loss_recon (dict, optional): L_R; None switches it off.
         loss_detection (dict, optional): L_d on foreground and background
@@ -130,17 +141,23 @@ class GAFNeck(BaseModule):
                              f'{len(spatial_sizes)} in spatial_sizes')
         self.num_levels = len(in_channels)
 
-        def build_per_level(cfg):
+        def build_per_level(cfg, extras=None):
+            extras = extras or [{}] * self.num_levels
             return ModuleList(
                 MODELS.build(
                     dict(
                         copy.deepcopy(cfg),
                         in_channels=channels,
-                        spatial_size=size))
-                for channels, size in zip(in_channels, spatial_sizes))
+                        spatial_size=size,
+                        **extra)) for channels, size, extra in zip(
+                            in_channels, spatial_sizes, extras))
 
         self.attention_heads = build_per_level(attention)
-        self.cvaes = build_per_level(cvae) if cvae is not None else None
+        # frame-GAF is conditioned on every weight the head gives a step
+        self.cvaes = build_per_level(cvae, [
+            dict(condition_channels=getattr(head, 'attention_channels', 1))
+            for head in self.attention_heads
+        ]) if cvae is not None else None
         self.loss_cvae = MODELS.build(loss_cvae) \
             if loss_cvae is not None and cvae is not None else None
         self.loss_recon = MODELS.build(loss_recon) \
@@ -183,12 +200,13 @@ class GAFNeck(BaseModule):
         """
         outputs = []
         for level, head in zip(self._levels(x), self.attention_heads):
-            attention = head(level)
-            background = weighted_map(level, 1. - attention) \
+            weights = head(level)
+            background = weighted_map(level, 1. - weights) \
                 if with_background else None
             outputs.append(
-                GAFLevelOutput(attention, weighted_map(level, attention),
-                               background))
+                GAFLevelOutput(
+                    weights if weights.dim() == 2 else weights.mean(1),
+                    weighted_map(level, weights), background, weights))
         return outputs
 
     def generative_losses(self, x: Features,
@@ -201,13 +219,13 @@ class GAFNeck(BaseModule):
         levels = [level.detach() for level in self._levels(x)]
         if self.loss_cvae is not None and self.phase in ('frame', 'joint'):
             reconstruction_terms, kl_terms = zip(*(
-                self._cvae_terms(cvae, level, out.attention)
+                self._cvae_terms(cvae, level, out.weights)
                 for cvae, level, out in zip(self.cvaes, levels, outputs)))
             losses['loss_cvae_rec'] = sum(reconstruction_terms)
             losses['loss_cvae_kl'] = sum(kl_terms)
         if self.loss_recon is not None and self.phase in ('segment', 'joint'):
             losses['loss_recon'] = sum(
-                self._recon_term(cvae, level, out.attention)
+                self._recon_term(cvae, level, out.weights)
                 for cvae, level, out in zip(self.cvaes, levels, outputs))
         return losses
 
