@@ -1,24 +1,9 @@
 """GAF inside AFSD: the hand-over of the loss, the frozen background pass,
 and the phases on the real localizer."""
-import os.path as osp
-
-import pytest
 import torch
-from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from mmgaf.registry import MODELS
 from mmgaf.structures import TADDataSample
-
-
-@pytest.fixture(scope='module')
-def gaf_afsd(repo_root):
-    cfg = Config.fromfile(
-        osp.join(repo_root, 'configs', 'gaf', 'afsd_gaf_synthetic.py'))
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
 
 
 def batch(num=2, steps=128, channels=256):

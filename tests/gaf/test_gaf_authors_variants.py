@@ -179,16 +179,6 @@ def test_default_cvae_keeps_plain_projections():
 # -------------------------------------------------------- background loss
 
 
-@pytest.fixture(scope='module')
-def gaf_afsd(repo_root):
-    cfg = Config.fromfile(
-        osp.join(repo_root, 'configs', 'gaf', 'afsd_gaf_synthetic.py'))
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
-
-
 def afsd_samples(num=2, steps=128):
     samples = []
     for _ in range(num):
