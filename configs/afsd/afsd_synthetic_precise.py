@@ -1,11 +1,13 @@
-# AFSD on the built-in dataset with the precise benchmark's recipe
+# AFSD as its authors wrote it (./afsd_synthetic_parity.py) on the built-in
+# dataset with the precise benchmark's recipe
 # (configs/gaf/synthetic_precise_recipe.py: warm-up, the step schedule, EMA of
 # the weights evaluated at test time, 400 validation videos): the baseline
-# of benchmarks/bench_gaf_ablation.py. Model and losses are
-# afsd_synthetic.py's. Generate its data first:
+# of benchmarks/bench_gaf_ablation.py. Generate its data first:
 #     python tools/data/synthetic/generate.py data/synthetic_precise \
 #         --num-videos 200 400
-_base_ = ['./afsd_synthetic.py', '../gaf/synthetic_precise_recipe.py']
+_base_ = [
+    './afsd_synthetic_parity.py', '../gaf/synthetic_precise_recipe.py'
+]
 
 train_dataloader = dict(dataset={{_base_.precise_data}})
 val_dataloader = dict(dataset={{_base_.precise_data}})

@@ -1,6 +1,7 @@
 # AFSD + GAF on the built-in synthetic dataset (Table IV, row 3: L_ai +
 # L_n-ai + L_R): the README's main job. Row 2 plus frame-GAF and the
-# alternating updates.
+# alternating updates; the CVAE is the authors' (a latent as wide as the
+# feature, GroupNorm and ReLU in encoder and decoder).
 _base_ = ['./afsd_gaf-ai-nai_synthetic.py', '../_base_/gaf_training.py']
 
 model = dict(
@@ -8,8 +9,10 @@ model = dict(
         cvae=dict(
             _delete_=True,
             type='ConditionalVAE',
-            hidden_channels=128,
-            latent_channels=64),
+            hidden_channels=256,
+            latent_channels=256,
+            norm_cfg=dict(type='GN', num_groups=32),
+            act_cfg=dict(type='ReLU')),
         loss_cvae=dict(_delete_=True, type='CVAELoss', beta=0.1),
         loss_recon=dict(
             _delete_=True, type='ReconstructionLoss', loss_weight=0.5)))
