@@ -29,9 +29,8 @@ fi
 # step of its own.
 "${PIP[@]}" install "setuptools<70"
 
-echo "[install] the pinned OpenMMLab stack"
-"${PIP[@]}" install -r requirements/runtime.txt -r requirements/tests.txt \
-    -c requirements/constraints.txt
+echo "[install] the pinned OpenMMLab stack, test and lint tools"
+"${PIP[@]}" install -r requirements.txt -c requirements/constraints.txt
 
 # mmengine depends on opencv-python, mmaction2 on opencv-contrib-python; both
 # ship the cv2 package. The contrib build (with TV-L1 optical flow) must win.

@@ -17,9 +17,9 @@ model = dict(
             background_weight=35.,
             background_loss_keys=('loss_cls', 'loss_loc'))))
 
+# the inherited optimizer trains phase `segment`
 optim_wrapper = dict(
-    _delete_=True,
     constructor='GAFOptimWrapperConstructor',
-    frame={{_base_.gaf_frame_optim_wrapper}},
-    segment={{_base_.optim_wrapper}})
-train_cfg = dict(max_epochs=32, val_interval=2)
+    frame={{_base_.gaf_frame_optim_wrapper}})
+train_cfg = dict(
+    type='GAFEpochBasedTrainLoop', max_epochs=32, val_interval=2)

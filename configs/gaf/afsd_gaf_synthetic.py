@@ -17,13 +17,13 @@ model = dict(
         loss_recon=dict(
             _delete_=True, type='ReconstructionLoss', loss_weight=0.5)))
 
+# the inherited optimizer trains phase `segment`
 optim_wrapper = dict(
-    _delete_=True,
     constructor='GAFOptimWrapperConstructor',
-    frame={{_base_.gaf_frame_optim_wrapper}},
-    segment={{_base_.optim_wrapper}})
+    frame={{_base_.gaf_frame_optim_wrapper}})
 # AFSD's schedule of this dataset, each epoch a frame and a segment pass
-train_cfg = dict(max_epochs=20, val_interval=10)
+train_cfg = dict(
+    type='GAFEpochBasedTrainLoop', max_epochs=20, val_interval=10)
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[16], gamma=0.1)
 ]

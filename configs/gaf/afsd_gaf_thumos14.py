@@ -17,11 +17,11 @@ model = dict(
         loss_recon=dict(
             _delete_=True, type='ReconstructionLoss', loss_weight=0.5)))
 
+# the inherited optimizer trains phase `segment`
 optim_wrapper = dict(
-    _delete_=True,
     constructor='GAFOptimWrapperConstructor',
-    frame={{_base_.gaf_frame_optim_wrapper}},
-    segment={{_base_.optim_wrapper}})
+    frame={{_base_.gaf_frame_optim_wrapper}})
 # AFSD's 16 epochs, each a frame pass and a segment pass; the detector only
 # changes in segment passes, so validate after them
-train_cfg = dict(max_epochs=32, val_interval=2)
+train_cfg = dict(
+    type='GAFEpochBasedTrainLoop', max_epochs=32, val_interval=2)

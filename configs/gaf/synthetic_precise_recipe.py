@@ -58,6 +58,7 @@ precise_gaf_param_scheduler = _schedule(2)
 precise_train_cfg = dict(
     max_epochs=precise_max_epochs, val_interval=precise_max_epochs)
 precise_gaf_train_cfg = dict(
+    type='GAFEpochBasedTrainLoop',
     max_epochs=2 * precise_max_epochs, val_interval=2 * precise_max_epochs)
 
 # about 70 iterations an epoch: the average spans the last ~100 updates

@@ -1,2 +1,11 @@
-from .hooks import *  # noqa: F401,F403
-from .optimizers import *  # noqa: F401,F403
+from .gaf_phase import ALTERNATING_PHASES, GAF_PHASE_INFO, GAFPhase
+from .hooks import (CheckpointAgreementHook, FiniteLossHook,
+                    GAFAlternatingHook, RandomStateHook)
+from .optimizers import GAFOptimWrapperConstructor
+from .runner import GAFEpochBasedTrainLoop
+
+__all__ = [
+    'ALTERNATING_PHASES', 'GAF_PHASE_INFO', 'GAFPhase',
+    'CheckpointAgreementHook', 'FiniteLossHook', 'GAFAlternatingHook',
+    'RandomStateHook', 'GAFOptimWrapperConstructor', 'GAFEpochBasedTrainLoop'
+]

@@ -48,8 +48,8 @@ class ToyDataset(Dataset):
         x = torch.full((3, ), float(index))
         if index == self.nan_at:
             x[1] = float('nan')
-        sample = TADDataSample(metainfo=dict(
-            video_name=f'video_{index}', time_shift=1.5 * index))
+        sample = TADDataSample(
+            metainfo=dict(video_name=f'video_{index}', time_shift=1.5 * index))
         return dict(inputs=x, data_samples=sample)
 
 
@@ -101,15 +101,14 @@ def test_nan_input_stops_at_once_naming_iteration_term_and_videos(tmp_path):
     assert not osp.exists(tmp_path / 'epoch_1.pth')
 
 
-def test_nan_leaves_the_last_good_checkpoint_and_names_the_gaf_phase(
-        tmp_path):
+def test_nan_leaves_the_last_good_checkpoint_and_names_the_gaf_phase(tmp_path):
     runner = toy_runner(
         tmp_path, max_epochs=3, hooks=[NaNFromEpoch(1, phase='frame')])
     with pytest.raises(FloatingPointError, match='in GAF phase "frame"'):
         runner.train()
     assert sorted(os.listdir(tmp_path)) == sorted(
-        [name for name in os.listdir(tmp_path)
-         if not name.endswith('.pth')] + ['epoch_1.pth'])
+        [name for name in os.listdir(tmp_path) if not name.endswith('.pth')] +
+        ['epoch_1.pth'])
     checkpoint = torch.load(tmp_path / 'epoch_1.pth')
     assert all(
         torch.isfinite(value).all()
@@ -134,8 +133,8 @@ def _test_runner(work_dir, checkpoint, **agreement):
             num_workers=0,
             collate_fn=dict(type='pseudo_collate')),
         test_cfg=dict(),
-        test_evaluator=dict(type='DumpResults',
-                            out_file_path=str(work_dir / 'out.pkl')),
+        test_evaluator=dict(
+            type='DumpResults', out_file_path=str(work_dir / 'out.pkl')),
         default_hooks=dict(
             checkpoint_agreement=dict(
                 type='CheckpointAgreementHook', **agreement)),
@@ -145,10 +144,15 @@ def _test_runner(work_dir, checkpoint, **agreement):
 
 @pytest.mark.parametrize('state, match', [
     ({}, r'2 keys missing: linear\.bias, linear\.weight'),
-    ({'linear.weight': torch.zeros(1, 3), 'linear.bias': torch.zeros(1),
-      'head.fc.weight': torch.zeros(2)}, r'1 keys unexpected: head\.fc'),
-    ({'linear.weight': torch.zeros(2, 3), 'linear.bias': torch.zeros(1)},
-     r'1 keys with another shape: linear\.weight'),
+    ({
+        'linear.weight': torch.zeros(1, 3),
+        'linear.bias': torch.zeros(1),
+        'head.fc.weight': torch.zeros(2)
+    }, r'1 keys unexpected: head\.fc'),
+    ({
+        'linear.weight': torch.zeros(2, 3),
+        'linear.bias': torch.zeros(1)
+    }, r'1 keys with another shape: linear\.weight'),
 ])
 def test_checkpoint_that_does_not_fit_is_refused(tmp_path, state, match):
     path = tmp_path / 'other.pth'
@@ -159,8 +163,9 @@ def test_checkpoint_that_does_not_fit_is_refused(tmp_path, state, match):
 
 def test_checkpoint_agreement_allowance_and_prefix(tmp_path):
     path = tmp_path / 'ddp.pth'
-    torch.save({'state_dict': {'module.linear.weight': torch.ones(1, 3)}},
-               path)
+    torch.save({'state_dict': {
+        'module.linear.weight': torch.ones(1, 3)
+    }}, path)
     _test_runner(tmp_path, path, allow_missing=[r'^linear\.bias$']).test()
     with pytest.raises(ValueError, match='linear.bias'):
         _test_runner(tmp_path, path).test()
@@ -192,8 +197,7 @@ def test_atomic_backend_keeps_the_old_file_when_writing_fails(
 
 
 def _train_tool():
-    path = osp.join(
-        osp.dirname(__file__), '..', '..', 'tools', 'train.py')
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'train.py')
     spec = importlib.util.spec_from_file_location('train_tool', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

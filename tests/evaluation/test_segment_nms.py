@@ -55,8 +55,7 @@ def test_soft_nms_afsd_stopping_rule():
     # keeps nothing.
     c = 0.7 * math.exp(-1 / 4.5)
     scores, keep = batched_segment_soft_nms(
-        SEGMENTS, SCORES, LABELS, sigma=0.5, min_score=0.001,
-        keep_last=False)
+        SEGMENTS, SCORES, LABELS, sigma=0.5, min_score=0.001, keep_last=False)
     assert keep.tolist() == [0, 2]
     torch.testing.assert_close(scores, torch.tensor([0.9, c]))
     # With max_per_class reached first, nothing is left out.
@@ -191,3 +190,42 @@ def test_cuda_matches_cpu():
     assert cuda[1].is_cuda
     torch.testing.assert_close(cuda[0].cpu(), cpu[0])
     assert torch.equal(cuda[1].cpu(), cpu[1])
+
+
+def plain_nms(segments, scores, iou_thr):
+    """One class, one segment at a time, in Python floats."""
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    kept = []
+    for i in order:
+        if all(tiou(segments[i], segments[j]) <= iou_thr for j in kept):
+            kept.append(i)
+    return kept
+
+
+def tiou(a, b):
+    inter = max(min(a[1], b[1]) - max(a[0], b[0]), 0)
+    union = (a[1] - a[0]) + (b[1] - b[0]) - inter
+    return inter / union if union > 0 else 0.
+
+
+@pytest.mark.parametrize('seed', range(3))
+def test_hard_nms_equals_plain_greedy_loop(seed):
+    """MMCV's compiled nms on ``[s, c, e, c + 1]`` boxes computes the 1-D
+    per-class rule, with many equal scores and zero-length segments."""
+    segments, scores, labels = random_detections(seed, num=300)
+    # ties and degenerate segments, the cases MMCV's sort and 0 / 0 touch
+    scores = (scores * 8).round() / 8
+    segments[::7, 1] = segments[::7, 0]
+    segments[1::7] = segments[0::7][:len(segments[1::7])]
+    kept_scores, keep = batched_segment_nms(
+        segments, scores, labels, iou_thr=0.45)
+    expected = []
+    for label in labels.unique().tolist():
+        index = torch.nonzero(labels == label).squeeze(1)
+        expected += index[plain_nms(segments[index].tolist(),
+                                    scores[index].tolist(), 0.45)].tolist()
+    assert sorted(keep.tolist()) == sorted(expected)
+    # by descending score, equal scores in input order
+    order = sorted(keep.tolist(), key=lambda i: (-scores[i].item(), i))
+    assert keep.tolist() == order
+    assert torch.equal(kept_scores, scores[keep])

@@ -44,8 +44,8 @@ def test_frozen_detector_loss_reaches_only_the_features(gaf_afsd):
                if p.requires_grad)
 
 
-def test_phases_on_the_localizer(gaf_afsd):
-    model = gaf_afsd
+def test_phases_on_the_localizer(gaf_afsd_per_step):
+    model = gaf_afsd_per_step
     model.train()
     inputs, samples = batch()
     model.neck.set_phase('frame')
@@ -73,10 +73,12 @@ def test_prediction_uses_the_foreground(gaf_afsd):
     inputs, samples = batch(1)
     with torch.no_grad():
         results = model(inputs, samples, mode='predict')
-        attention = model.neck.attend(inputs)[0].attention
+        # (B, C, T): one weight per channel and step, each channel
+        # normalised over time
+        weights = model.neck.attend(inputs)[0].weights
         raw_gaf = model(inputs, samples, mode='tensor')
         raw_direct = model.forward_feats(
-            inputs * (attention / attention.mean(1, keepdim=True))[:, None])
+            inputs * (weights / weights.mean(-1, keepdim=True)))
     assert torch.allclose(raw_gaf['cls'], raw_direct['cls'], atol=1e-5)
     # untrained, no score passes AFSD's 0.01 threshold; the structure holds
     pred = results[0].pred_instances

@@ -198,8 +198,8 @@ def sigmoid_focal_sum_to_background(logits, gamma=2., alpha=0.25):
     return ((1 - alpha) * p.pow(gamma) * -torch.log1p(-p)).sum()
 
 
-def test_background_sum_is_the_authors_normalisation(gaf_afsd):
-    model = gaf_afsd
+def test_background_sum_is_the_authors_normalisation(gaf_afsd_per_step):
+    model = gaf_afsd_per_step
     model.train()
     torch.manual_seed(1)
     background = torch.randn(2, 256, 128)
@@ -243,8 +243,9 @@ def test_background_reduction_is_validated():
         ActionBackgroundLoss(background_reduction='mean')
 
 
-def test_background_pass_trains_the_detector_when_asked(gaf_afsd):
-    model = gaf_afsd
+def test_background_pass_trains_the_detector_when_asked(
+        gaf_afsd_per_step):
+    model = gaf_afsd_per_step
     model.train()
     model.neck.set_phase('segment')
     model.neck.loss_detection.background_trains_detector = True
@@ -266,19 +267,21 @@ def test_background_pass_trains_the_detector_when_asked(gaf_afsd):
     assert head.attention_logit.weight.grad.abs().sum() > 0
 
 
-def test_all_the_authors_switches_on_the_localizer(repo_root):
+def test_the_authors_switches_are_the_defaults(repo_root):
     cfg = Config.fromfile(
         osp.join(repo_root, 'configs', 'gaf', 'afsd_gaf_synthetic.py'))
     neck = cfg.model.neck
-    neck.attention = dict(
+    assert neck.attention == dict(
         type='ChannelTimeAttention', num_steps=128, hidden_channels=128)
-    neck.cvae.update(
-        hidden_channels=256,
-        latent_channels=256,
-        norm_cfg=dict(type='GN', num_groups=32),
-        act_cfg=dict(type='ReLU'))
-    neck.loss_detection.update(
-        background_trains_detector=True, background_reduction='sum')
+    assert (neck.cvae.hidden_channels, neck.cvae.latent_channels) == (256,
+                                                                      256)
+    assert neck.cvae.norm_cfg == dict(type='GN', num_groups=32)
+    assert neck.cvae.act_cfg == dict(type='ReLU')
+    assert neck.loss_detection.background_trains_detector
+    assert neck.loss_detection.background_reduction == 'sum'
+    # on AFSD as its authors wrote it: softmax over K + 1, the triplet loss
+    assert cfg.model.loss.loss_cls.type == 'AFSDSoftmaxFocalLoss'
+    assert cfg.model.loss_boundary_contrast.type == 'AFSDTripletLoss'
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()

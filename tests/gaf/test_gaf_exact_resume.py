@@ -23,12 +23,12 @@ class Interrupt(Hook):
 def final_state(runner):
     weights = {k: v.clone() for k, v in runner.model.state_dict().items()}
     optim = runner.optim_wrapper.state_dict()
-    return weights, optim
+    return weights, optim, runner.message_hub.get_info('gaf_phase')
 
 
 def assert_same(a, b):
-    weights_a, optim_a = a
-    weights_b, optim_b = b
+    weights_a, optim_a, phase_a = a
+    weights_b, optim_b, phase_b = b
     assert weights_a.keys() == weights_b.keys()
     for key in weights_a:
         assert torch.equal(weights_a[key], weights_b[key]), key
@@ -38,18 +38,20 @@ def assert_same(a, b):
         assert state_a.keys() == state_b.keys()
         for index in state_a:
             for name, value in state_a[index].items():
-                assert torch.equal(value, state_b[index][name]), (phase,
-                                                                  index, name)
-    assert optim_a['phase'] == optim_b['phase']
+                assert torch.equal(value,
+                                   state_b[index][name]), (phase, index, name)
+    assert phase_a == phase_b == 'segment'
 
 
-def run(work_dir, max_epochs, interrupt=None, resume=False,
-        random_state=True):
+def run(work_dir, max_epochs, interrupt=None, resume=False, random_state=True):
     hooks = [dict(type='GAFAlternatingHook')]
     if interrupt is not None:
         hooks.append(Interrupt(*interrupt))
     runner = make_runner(
-        str(work_dir), max_epochs, hooks, resume=resume,
+        str(work_dir),
+        max_epochs,
+        hooks,
+        resume=resume,
         random_state=random_state)
     if interrupt is None:
         runner.train()
@@ -64,8 +66,8 @@ def uninterrupted(tmp_path_factory):
     return run(tmp_path_factory.mktemp('straight'), 4)
 
 
-@pytest.mark.parametrize('interrupt', [(2, 0), (2, 1)],
-                         ids=['at an epoch boundary', 'mid-epoch'])
+@pytest.mark.parametrize(
+    'interrupt', [(2, 0), (2, 1)], ids=['at an epoch boundary', 'mid-epoch'])
 def test_resume_is_exact(tmp_path, uninterrupted, interrupt):
     run(tmp_path, 4, interrupt=interrupt)
     # another process would start with other random streams

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import PARAM_SCHEDULERS
 
 PRECISE = {
-    'afsd/afsd_synthetic_precise.py': 'afsd/afsd_synthetic.py',
+    'afsd/afsd_synthetic_precise.py': 'afsd/afsd_synthetic_parity.py',
     'gaf/afsd_gaf-ai_synthetic_precise.py': 'gaf/afsd_gaf-ai_synthetic.py',
     'gaf/afsd_gaf-ai-nai_synthetic_precise.py':
     'gaf/afsd_gaf-ai-nai_synthetic.py',

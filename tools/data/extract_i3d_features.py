@@ -26,21 +26,19 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import numpy as np
-import torch
-from mmaction.datasets.transforms import (CenterCrop, DecordDecode, DecordInit,
-                                          Resize)
-from mmengine.runner import CheckpointLoader
 from mmengine.utils import ProgressBar
 
+from mmgaf.apis.feature_extraction import (FEATURE_DIM, VIDEO_EXTENSIONS,
+                                           I3DFeatureExtractor,
+                                           build_i3d_backbone, clip_starts,
+                                           resampled_indices, save_atomically)
 from mmgaf.models.backbones import InceptionI3d
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
-                    '.mpg', '.mpeg', '.wmv', '.3gp')
-FEATURE_DIM = 1024
-ENDPOINT = 'Mixed_5c'
+# Re-exported: the tool's tests and older scripts call them from here.
+__all__ = ['clip_starts', 'resampled_indices']
 
 
 def parse_args():
@@ -92,128 +90,13 @@ def build_model(args) -> InceptionI3d:
         RuntimeError: Naming the checkpoint, when it cannot be loaded or
             lacks a layer.
     """
-    if args.random_init:
-        torch.manual_seed(0)
-        return InceptionI3d(out_endpoints=(ENDPOINT, )).to(args.device).eval()
-    model = InceptionI3d(out_endpoints=(ENDPOINT, ))
+    checkpoint = None if args.random_init else args.checkpoint
     try:
-        checkpoint = CheckpointLoader.load_checkpoint(
-            args.checkpoint, map_location='cpu', logger='silent')
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        prefix = 'backbone.'  # a whole model's checkpoint, e.g. AFSD's
-        if any(key.startswith(prefix) for key in state_dict):
-            state_dict = {
-                key[len(prefix):]: value
-                for key, value in state_dict.items() if key.startswith(prefix)
-            }
-        # Only the layers up to Mixed_5c are built, not the Logits layer.
-        wanted = model.state_dict().keys()
-        model.load_state_dict({
-            key: value
-            for key, value in state_dict.items() if key in wanted
-        })
-    except Exception as e:
+        return build_i3d_backbone(checkpoint, args.device)
+    except RuntimeError as e:
         raise RuntimeError(
-            f'cannot load --checkpoint {args.checkpoint}: {e}') from e
-    return model.to(args.device).eval()
-
-
-def resampled_indices(total_frames: int, source_fps: float,
-                      fps: float) -> np.ndarray:
-    """The source frame on screen at each instant ``k / fps``.
-
-    Args:
-        total_frames (int): Frames in the video.
-        source_fps (float): The video's frame rate.
-        fps (float): The target frame rate.
-
-    Returns:
-        np.ndarray: ``(N,)`` source frame indices, N = the video's duration
-        times ``fps`` (at least 1).
-    """
-    # The epsilon keeps float error from moving an exact instant, e.g.
-    # 3 * 25 / 25, onto the frame before.
-    num_frames = max(int(total_frames * fps / source_fps + 1e-6), 1)
-    indices = np.floor(np.arange(num_frames) * source_fps / fps + 1e-6)
-    return np.minimum(indices.astype(np.int64), total_frames - 1)
-
-
-def clip_starts(num_frames: int, clip_len: int, stride: int) -> List[int]:
-    """Start frames of the sliding clips; a video shorter than one clip gets
-    one clip, its last frame repeated."""
-    return list(range(0, max(num_frames - clip_len, 0) + 1, stride))
-
-
-def extract_video(model: InceptionI3d, filename: str, args) -> tuple:
-    """Features of one video.
-
-    Returns:
-        tuple[np.ndarray, dict]: ``(num_features, 1024)`` float32 features
-        and the video's timing for the sidecar.
-
-    Raises:
-        RuntimeError: When the video cannot be decoded.
-    """
-    try:
-        video = DecordInit()(dict(filename=filename))
-    except Exception as e:
-        raise RuntimeError(f'cannot open the video: {e}') from e
-    total_frames, source_fps = video['total_frames'], video['avg_fps']
-    if total_frames <= 0 or not source_fps > 0:
-        raise RuntimeError(f'no decodable frames ({total_frames} frames at '
-                           f'{source_fps} fps)')
-    frame_inds = resampled_indices(total_frames, source_fps, args.fps)
-    num_frames = len(frame_inds)
-    starts = clip_starts(num_frames, args.clip_len, args.stride)
-    transforms = [
-        DecordDecode(),
-        Resize(scale=(-1, args.short_side)),
-        CenterCrop(crop_size=args.crop_size)
-    ]
-    offsets = np.arange(args.clip_len)
-    features = []
-    for i in range(0, len(starts), args.batch_size):
-        batch_starts = np.array(starts[i:i + args.batch_size])
-        first = batch_starts[0]
-        last = min(batch_starts[-1] + args.clip_len, num_frames)
-        results = dict(
-            video_reader=video['video_reader'],
-            frame_inds=frame_inds[first:last])
-        try:
-            for transform in transforms:
-                results = transform(results)
-        except Exception as e:
-            raise RuntimeError(f'cannot decode frames {first}-{last - 1} '
-                               f'(at {args.fps} fps): {e}') from e
-        frames = np.stack(results['imgs'])
-        positions = np.minimum(batch_starts[:, None] + offsets,
-                               num_frames - 1) - first
-        clips = torch.from_numpy(frames[positions]).to(args.device)
-        # (B, T, H, W, 3) uint8 -> (B, 3, T, H, W) in [-1, 1]
-        clips = clips.permute(0, 4, 1, 2, 3).float() / 127.5 - 1
-        with torch.no_grad():
-            features.append(model(clips).mean(dim=(2, 3, 4)).cpu().numpy())
-    timing = dict(
-        source_frames=total_frames,
-        source_fps=source_fps,
-        duration=total_frames / source_fps,
-        num_frames=num_frames,
-        num_features=len(starts))
-    return np.concatenate(features).astype(np.float32), timing
-
-
-def settings_of(args) -> Dict:
-    """What makes features comparable: stored in every sidecar and checked
-    when resuming."""
-    return dict(
-        fps=args.fps,
-        clip_len=args.clip_len,
-        stride=args.stride,
-        feature_offset=args.clip_len / 2,
-        short_side=args.short_side,
-        crop_size=args.crop_size,
-        endpoint=ENDPOINT,
-        checkpoint=None if args.random_init else args.checkpoint)
+            f'cannot load --checkpoint {args.checkpoint}: {e.__cause__}'
+        ) from e.__cause__
 
 
 def existing_features(npy_path: str, json_path: str,
@@ -245,19 +128,6 @@ def existing_features(npy_path: str, json_path: str,
     return meta
 
 
-def save_atomically(path: str, write) -> None:
-    """Write through a temporary file renamed into place, so that ``path``
-    is either absent or complete."""
-    tmp = f'{path}.tmp{os.getpid()}'
-    try:
-        with open(tmp, 'wb') as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
 def main():
     args = parse_args()
     videos = sorted(
@@ -268,11 +138,22 @@ def main():
         sys.exit(f'no video ({", ".join(VIDEO_EXTENSIONS)}) in '
                  f'{args.video_dir}')
     os.makedirs(args.out_dir, exist_ok=True)
-    settings = settings_of(args)
     try:
         model = build_model(args)
     except RuntimeError as e:
         sys.exit(str(e))
+    extractor = I3DFeatureExtractor(
+        fps=args.fps,
+        clip_len=args.clip_len,
+        stride=args.stride,
+        short_side=args.short_side,
+        crop_size=args.crop_size,
+        checkpoint=None if args.random_init else args.checkpoint,
+        batch_size=args.batch_size,
+        pad_short_videos=True,
+        device=args.device,
+        backbone=model)
+    settings = extractor.settings
 
     skipped, failures = 0, []
     progress = ProgressBar(len(videos))
@@ -287,13 +168,15 @@ def main():
                                  dict(video=name, **settings)) is not None:
                 skipped += 1
             else:
-                features, timing = extract_video(model, path, args)
+                features, timing = extractor(path)
                 meta = dict(video=name, **settings, **timing)
                 save_atomically(npy_path, lambda f: np.save(f, features))
                 # The sidecar goes last: its presence marks completion.
                 save_atomically(
                     json_path,
                     lambda f: f.write(json.dumps(meta, indent=2).encode()))
+        except RuntimeError as e:  # the extractor's errors name the file
+            failures.append(str(e))
         except Exception as e:  # one bad video must not stop the others
             failures.append(f'{path}: {e}')
         progress.update()

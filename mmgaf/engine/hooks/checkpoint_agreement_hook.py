@@ -32,11 +32,13 @@ class CheckpointAgreementHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self,
-                 allow_missing: Sequence[str] = (),
-                 allow_unexpected: Sequence[str] = (),
-                 allow_mismatched: Sequence[str] = (),
-                 strip_prefixes: Sequence[str] = ('module.', )) -> None:
+    def __init__(
+        self,
+        allow_missing: Sequence[str] = (),
+        allow_unexpected: Sequence[str] = (),
+        allow_mismatched: Sequence[str] = (),
+        strip_prefixes: Sequence[str] = ('module.', )
+    ) -> None:
         self.allow_missing = [re.compile(p) for p in allow_missing]
         self.allow_unexpected = [re.compile(p) for p in allow_unexpected]
         self.allow_mismatched = [re.compile(p) for p in allow_mismatched]

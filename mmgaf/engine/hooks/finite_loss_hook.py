@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 from torch import Tensor
 
 from mmgaf.registry import HOOKS
-from .gaf_alternating_hook import GAF_PHASE_INFO
+from ..gaf_phase import GAF_PHASE_INFO
 
 
 @HOOKS.register_module()
@@ -38,8 +38,7 @@ class FiniteLossHook(Hook):
                          batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        if not outputs or not self.every_n_train_iters(runner,
-                                                        self.interval):
+        if not outputs or not self.every_n_train_iters(runner, self.interval):
             return
         values = {
             name: float(value.detach() if isinstance(value, Tensor) else value)

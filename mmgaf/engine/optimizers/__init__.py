@@ -1,4 +1,3 @@
-from .gaf_optim_wrapper import GAFOptimWrapperDict
 from .gaf_optim_wrapper_constructor import GAFOptimWrapperConstructor
 
-__all__ = ['GAFOptimWrapperDict', 'GAFOptimWrapperConstructor']
+__all__ = ['GAFOptimWrapperConstructor']

@@ -70,6 +70,27 @@ class AFSD(BaseModel):
         data_preprocessor (dict, optional): Config of the data preprocessor.
             Defaults to ``dict(type='ActionDataPreprocessor')``.
         init_cfg (dict or list[dict], optional): Initialisation config.
+
+    Example:
+        >>> import torch
+        >>> from mmgaf.utils import register_all_modules
+        >>> from mmgaf.models.localizers import AFSD
+        >>> register_all_modules()
+        >>> model = AFSD(
+        ...     num_classes=3,
+        ...     pyramid=dict(type='AFSDPyramid', in_channels=64,
+        ...                  feat_channels=32, num_levels=3, frame_scale=4),
+        ...     coarse_head=dict(type='AFSDCoarseHead', in_channels=32,
+        ...                      feat_channels=32, num_levels=3),
+        ...     refine_head=dict(type='AFSDRefineHead', in_channels=32,
+        ...                      proposal_channels=32, frame_channels=32),
+        ...     loss=dict(type='AFSDLoss'))
+        >>> outputs = model(torch.randn(2, 64, 32), mode='tensor')
+        >>> # one prediction per position of the 3 levels: 32 + 16 + 8
+        >>> outputs['priors'].shape
+        torch.Size([56])
+        >>> outputs['loc'].shape, outputs['cls'].shape  # (B, P, 2), (B, P, K)
+        (torch.Size([2, 56, 2]), torch.Size([2, 56, 3]))
     """
 
     def __init__(self,

@@ -95,15 +95,16 @@ class TwoStreamLocalizer(BaseModel):
             samples.append(sample)
         return samples
 
-    def _forward(self,
-                 inputs: Tensor,
-                 data_samples: Optional[Sequence[TADDataSample]] = None
-                 ) -> Dict[str, Tensor]:
+    def _forward(
+        self,
+        inputs: Tensor,
+        data_samples: Optional[Sequence[TADDataSample]] = None
+    ) -> Dict[str, Tensor]:
         """The RGB stream's raw outputs with :data:`FUSED_OUTPUTS` replaced
         by the mean of both streams'."""
         rgb_inputs, flow_inputs = self._split_inputs(inputs)
-        rgb = self.rgb._forward(rgb_inputs)
-        flow = self.flow._forward(flow_inputs)
+        rgb = self.rgb(rgb_inputs, mode='tensor')
+        flow = self.flow(flow_inputs, mode='tensor')
         if rgb['priors'].shape != flow['priors'].shape or not torch.allclose(
                 rgb['priors'], flow['priors']):
             raise ValueError('the RGB and flow localizers predict at '

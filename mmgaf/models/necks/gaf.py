@@ -3,6 +3,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModule, ModuleList
+from mmengine.registry import DefaultScope
 from torch import Tensor
 
 from mmgaf.models.gaf.temporal_projection import broadcast_over
@@ -23,6 +24,15 @@ class GAFLevelOutput(NamedTuple):
     foreground: Tensor
     background: Optional[Tensor]
     weights: Tensor
+
+
+class GAFRecognitionFeatures(NamedTuple):
+    """What :class:`GAFNeck` built with ``return_background=True`` hands a
+    recognition head in training (:class:`GAFRecognitionHead`): the
+    foreground and background maps, each structured like the neck's input;
+    both None in phase ``frame``, where no head loss is trained."""
+    foreground: Optional[Features]
+    background: Optional[Features]
 
 
 def weighted_temporal_mean(x: Tensor, weights: Tensor,
@@ -109,7 +119,27 @@ class GAFNeck(BaseModule):
         loss_detection (dict, optional): L_d on foreground and background
             (:class:`ActionBackgroundLoss`), used by
             :meth:`loss_with_detector`. Defaults to the authors' weights.
+        return_background (bool): Whether :meth:`forward` hands a
+            recognition head both maps in training
+            (:class:`GAFRecognitionFeatures`, for
+            :class:`GAFRecognitionHead`'s non-action term), and none in phase
+            ``frame``. Defaults to False (the foreground map, any head).
         init_cfg (dict or list[dict], optional): Initialization config.
+
+    Example:
+        >>> import torch
+        >>> from mmgaf.models.necks import GAFNeck
+        >>> neck = GAFNeck(
+        ...     in_channels=64,
+        ...     attention=dict(type='SegmentAttention', hidden_channels=32),
+        ...     cvae=dict(type='ConditionalVAE', hidden_channels=32,
+        ...               latent_channels=8)).eval()
+        >>> x = torch.randn(2, 64, 32)  # (B, C, T)
+        >>> enhanced, _ = neck(x)  # the foreground map F'
+        >>> enhanced.shape
+        torch.Size([2, 64, 32])
+        >>> neck.attend(x)[0].attention.shape  # λ, (B, T)
+        torch.Size([2, 32])
     """
 
     PHASES = ('joint', 'frame', 'segment')
@@ -130,6 +160,7 @@ class GAFNeck(BaseModule):
                      type='ActionBackgroundLoss',
                      action_weight=1.0,
                      background_weight=35.0),
+                 return_background: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         in_channels = [in_channels] if isinstance(in_channels,
@@ -140,6 +171,21 @@ class GAFNeck(BaseModule):
             raise ValueError(f'{len(in_channels)} levels in in_channels but '
                              f'{len(spatial_sizes)} in spatial_sizes')
         self.num_levels = len(in_channels)
+        # this package's scope for the parts, also when the neck is built
+        # inside a model of another scope (`_scope_='mmaction'` of a model
+        # inherited with `mmaction::`), where 'SegmentAttention' is unknown
+        with DefaultScope.overwrite_default_scope('mmgaf'):
+            self._build_parts(in_channels, spatial_sizes, attention, cvae,
+                              loss_cvae, loss_recon, loss_detection)
+        self.return_background = return_background
+        self.phase = 'joint'
+        self.recon_weight_scale = 1.0
+
+    def _build_parts(self, in_channels: List[int], spatial_sizes: list,
+                     attention: dict, cvae: Optional[dict],
+                     loss_cvae: Optional[dict], loss_recon: Optional[dict],
+                     loss_detection: Optional[dict]) -> None:
+        """Build the per-level attention heads and CVAEs and the losses."""
 
         def build_per_level(cfg, extras=None):
             extras = extras or [{}] * self.num_levels
@@ -164,8 +210,6 @@ class GAFNeck(BaseModule):
             if loss_recon is not None and cvae is not None else None
         self.loss_detection = MODELS.build(loss_detection) \
             if loss_detection is not None else None
-        self.phase = 'joint'
-        self.recon_weight_scale = 1.0
 
     def set_phase(self, phase: str) -> None:
         """Select the training phase: ``'frame'``, ``'segment'`` or
@@ -255,16 +299,27 @@ class GAFNeck(BaseModule):
 
         Returns:
             tuple: the foreground maps (structured like ``x``) and a dict of
-            auxiliary losses (empty at test time).
+            auxiliary losses (empty at test time). In training with
+            ``return_background=True`` the maps are a
+            :class:`GAFRecognitionFeatures` of foreground and background
+            (None in phase ``frame``).
         """
         frame_phase = self.training and self.phase == 'frame'
+        with_background = self.training and self.return_background \
+            and not frame_phase
         with torch.set_grad_enabled(torch.is_grad_enabled()
                                     and not frame_phase):
-            outputs = self.attend(x, with_background=False)
+            outputs = self.attend(x, with_background=with_background)
         foreground = self._like_input(x, [out.foreground for out in outputs])
         if not self.training:
             return foreground, {}
-        return foreground, self.generative_losses(x, outputs)
+        losses = self.generative_losses(x, outputs)
+        if not self.return_background:
+            return foreground, losses
+        if frame_phase:
+            return GAFRecognitionFeatures(None, None), losses
+        background = self._like_input(x, [out.background for out in outputs])
+        return GAFRecognitionFeatures(foreground, background), losses
 
     def loss_with_detector(self, x: Features, data_samples: list,
                            detector_loss: Callable) -> Dict[str, Tensor]:

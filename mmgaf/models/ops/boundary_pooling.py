@@ -165,6 +165,15 @@ def boundary_max_pooling(x: Tensor, segments: Tensor) -> Tensor:
 
     Returns:
         Tensor: (B, C, N).
+
+    Example:
+        >>> import torch
+        >>> from mmgaf.models.ops import boundary_max_pooling
+        >>> x = torch.arange(12.).reshape(1, 2, 6)  # (B, C, T)
+        >>> segments = torch.tensor([[[0., 2., 3., 5.]]])  # (B, N, 4)
+        >>> boundary_max_pooling(x, segments)  # (B, C, N)
+        tensor([[[ 2.],
+                 [11.]]])
     """
     _check_inputs(x, segments)
     batch, channels, length = x.shape

@@ -1,14 +1,24 @@
-"""Greedy per-class NMS and Gaussian soft-NMS of 1-D segments.
+"""Per-class greedy NMS and Gaussian soft-NMS of 1-D segments.
 
-Both walk all classes at once: every step selects the highest-scoring
-remaining segment of every class (the first one on equal scores) and updates
-the other remaining segments of that class. The steps are sequential by
-nature; each one is a few tensor operations over a ``(classes, segments)``
-table, on the segments' device.
+Hard NMS runs MMCV's compiled ``nms`` once per class on the segments as
+boxes ``[s, 0, e, 1]`` with ``offset=0`` (no +1 in the lengths), whose IoU
+is the tIoU (MMCV's ``batched_nms`` would compare all pairs of all classes
+and shift the coordinates by class, losing float32 precision).
+
+Soft-NMS keeps a plain-PyTorch path, because MMCV's ``soft_nms`` computes
+something else here: it runs in float32 only (the merger works in float64
+seconds), keeps a class's last candidate where AFSD's ``softnms_v2`` does
+not, has no per-class ``top_k``, and gives NaN scores to coincident
+zero-length segments (0 / 0 tIoU). The path walks all classes at once:
+every step selects the highest-scoring remaining segment of every class
+(the first one on equal scores) and decays the other remaining segments of
+that class; each step is a few tensor operations over a ``(classes,
+segments)`` table, on the segments' device.
 """
 from typing import Callable, Tuple
 
 import torch
+from mmcv.ops import nms
 from torch import Tensor
 
 
@@ -17,31 +27,61 @@ def batched_segment_nms(segments: Tensor,
                         labels: Tensor,
                         iou_thr: float = 0.5,
                         max_per_class: int = -1) -> Tuple[Tensor, Tensor]:
-    """Per-class greedy NMS of segments.
+    """Per-class greedy NMS of segments, by MMCV's compiled ``nms``.
 
     Rule: in each class, repeatedly keep the highest-scoring remaining
-    segment and discard every remaining segment whose tIoU with it is
-    greater than ``iou_thr``.
+    segment (the first one on equal scores) and discard every remaining
+    segment whose tIoU with it is greater than ``iou_thr``. tIoU is
+    computed in float32 (MMCV's kernel); a zero union keeps both segments.
 
     Args:
         segments (Tensor): ``(N, 2)`` segments ``[start, end]``.
         scores (Tensor): ``(N, )`` scores.
         labels (Tensor): ``(N, )`` integer classes.
         iou_thr (float): Suppression threshold. Defaults to 0.5.
-        max_per_class (int): Stop a class after keeping this many segments;
-            -1 for no limit. Defaults to -1.
+        max_per_class (int): Keep at most this many segments per class
+            (the first ones selected); -1 for no limit. Defaults to -1.
 
     Returns:
         tuple[Tensor]: ``scores`` ``(K, )`` of the kept segments (unchanged)
         and ``keep`` ``(K, )``, their indices in the input, by descending
-        score (equal scores in selection order).
+        score (equal scores in input order).
     """
-
-    def suppress(scores: Tensor, alive: Tensor, tiou: Tensor) -> Tensor:
-        return alive & (tiou <= iou_thr)
-
-    return _greedy_select(segments, scores, labels, suppress, None,
-                          max_per_class, 1)
+    segments = _check_inputs(segments, scores, labels)
+    if segments.size(0) == 0:
+        return scores.new_zeros(0), labels.new_zeros(0, dtype=torch.long)
+    # Per class, by descending score (equal scores in input order): MMCV's
+    # kernel compares every pair of boxes it is given, so one call per
+    # class costs sum(n_c^2) instead of N^2. It also sorts the scores
+    # itself, not stably; strictly decreasing ranks as its scores fix the
+    # order (greedy NMS depends only on the order, not on the values).
+    by_score = torch.argsort(scores, descending=True, stable=True)
+    order = by_score[torch.argsort(labels[by_score], stable=True)]
+    counts = torch.unique_consecutive(labels[order], return_counts=True)[1]
+    boxes = torch.stack([
+        segments[order, 0].float(),
+        segments.new_zeros(len(order), dtype=torch.float32),
+        segments[order, 1].float(),
+        segments.new_ones(len(order), dtype=torch.float32)
+    ], 1)
+    ranks = torch.arange(
+        len(order), 0, -1, dtype=torch.float32, device=order.device)
+    selected, first = [], 0
+    for count in counts.tolist():
+        _, kept = nms(
+            boxes[first:first + count],
+            ranks[first:first + count],
+            iou_thr,
+            offset=0)
+        kept = kept.to(order.device).sort().values
+        if max_per_class >= 0:
+            kept = kept[:max_per_class]
+        selected.append(kept + first)
+        first += count
+    keep = order[torch.cat(selected)]
+    # by descending score, equal scores in input order
+    keep = keep[torch.argsort(by_score.argsort()[keep], stable=True)]
+    return scores[keep], keep
 
 
 def batched_segment_soft_nms(segments: Tensor,
@@ -51,7 +91,8 @@ def batched_segment_soft_nms(segments: Tensor,
                              min_score: float = 0.001,
                              max_per_class: int = -1,
                              keep_last: bool = True) -> Tuple[Tensor, Tensor]:
-    """Per-class Gaussian soft-NMS of segments.
+    """Per-class Gaussian soft-NMS of segments (plain PyTorch, see the
+    module's docstring for why not MMCV's ``soft_nms``).
 
     Rule (that of AFSD's ``softnms_v2``): segments scoring below
     ``min_score`` are dropped; then, in each class, repeatedly keep the
@@ -98,6 +139,18 @@ def batched_segment_soft_nms(segments: Tensor,
                           max_per_class, 1 if keep_last else 2)
 
 
+def _check_inputs(segments: Tensor, scores: Tensor, labels: Tensor) -> Tensor:
+    """Check the shapes; returns ``segments`` as floating point."""
+    if segments.dim() != 2 or segments.size(-1) != 2:
+        raise ValueError('segments must have shape (N, 2), got '
+                         f'{tuple(segments.shape)}')
+    num = segments.size(0)
+    if scores.shape != (num, ) or labels.shape != (num, ):
+        raise ValueError(f'scores {tuple(scores.shape)} and labels '
+                         f'{tuple(labels.shape)} must have shape ({num}, )')
+    return segments if segments.is_floating_point() else segments.float()
+
+
 def _tiou_to(start: Tensor, end: Tensor, starts: Tensor,
              ends: Tensor) -> Tensor:
     """tIoU of segments ``[start, end]`` ``(R, 1)`` with ``[starts, ends]``
@@ -109,21 +162,15 @@ def _tiou_to(start: Tensor, end: Tensor, starts: Tensor,
 
 
 def _greedy_select(segments: Tensor, scores: Tensor, labels: Tensor,
-                   update: Callable[[Tensor, Tensor, Tensor], Tensor],
-                   min_score, max_per_class: int,
+                   update: Callable[[Tensor, Tensor, Tensor],
+                                    Tensor], min_score, max_per_class: int,
                    min_alive: int) -> Tuple[Tensor, Tensor]:
-    """Shared selection loop; ``update(scores, alive, tiou)`` may change the
-    ``(R, L)`` scores in place and returns the new ``alive`` mask. A class
-    selects while at least ``min_alive`` of its candidates remain."""
-    if segments.dim() != 2 or segments.size(-1) != 2:
-        raise ValueError('segments must have shape (N, 2), got '
-                         f'{tuple(segments.shape)}')
+    """The selection loop of soft-NMS; ``update(scores, alive, tiou)`` may
+    change the ``(R, L)`` scores in place and returns the new ``alive``
+    mask. A class selects while at least ``min_alive`` of its candidates
+    remain."""
+    segments = _check_inputs(segments, scores, labels)
     num = segments.size(0)
-    if scores.shape != (num, ) or labels.shape != (num, ):
-        raise ValueError(f'scores {tuple(scores.shape)} and labels '
-                         f'{tuple(labels.shape)} must have shape ({num}, )')
-    if not segments.is_floating_point():
-        segments = segments.float()
     if num == 0:
         return scores.new_zeros(0), labels.new_zeros(0, dtype=torch.long)
 

@@ -1,0 +1,3 @@
+from .gaf_train_loop import GAFEpochBasedTrainLoop
+
+__all__ = ['GAFEpochBasedTrainLoop']
