@@ -57,11 +57,13 @@ def parse_args():
 def enable_amp(cfg: Config) -> None:
     """Switch every optimizer wrapper of the config to AMP.
 
-    A single wrapper is the usual case; GAF configs hold one wrapper per
-    parameter group (``frame`` and ``segment``), each becomes an AMP wrapper.
+    A single wrapper is the usual case; GAF configs add a wrapper per phase
+    beside (or, written the old way, instead of) the inherited one
+    (``frame`` and ``segment``): each becomes an AMP wrapper.
     """
     optim_cfg = cfg.optim_wrapper
-    wrappers = [optim_cfg] if 'optimizer' in optim_cfg else [
+    wrappers = [optim_cfg] if 'optimizer' in optim_cfg else []
+    wrappers += [
         value for value in optim_cfg.values()
         if isinstance(value, dict) and 'optimizer' in value
     ]

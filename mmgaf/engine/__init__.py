@@ -1,4 +1,4 @@
-from .gaf_phase import ALTERNATING_PHASES, GAF_PHASE_INFO, GAFPhase
+from mmgaf.models.gaf.phase import ALTERNATING_PHASES, GAF_PHASE_INFO, GAFPhase
 from .hooks import (CheckpointAgreementHook, FiniteLossHook,
                     GAFAlternatingHook, RandomStateHook)
 from .optimizers import GAFOptimWrapperConstructor

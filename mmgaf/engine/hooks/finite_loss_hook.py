@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 from torch import Tensor
 
 from mmgaf.registry import HOOKS
-from ..gaf_phase import GAF_PHASE_INFO
+from mmgaf.models.gaf.phase import GAF_PHASE_INFO
 
 
 @HOOKS.register_module()

@@ -8,7 +8,7 @@ from mmengine.optim import OptimWrapperDict
 
 from mmgaf.models.necks import GAFNeck
 from mmgaf.registry import HOOKS
-from ..gaf_phase import ALTERNATING_PHASES, GAF_PHASE_INFO, GAFPhase
+from mmgaf.models.gaf.phase import ALTERNATING_PHASES, GAF_PHASE_INFO, GAFPhase
 from ..runner import GAFEpochBasedTrainLoop
 
 __all__ = ['GAFAlternatingHook', 'GAF_PHASE_INFO', 'restart_log_history']

@@ -7,7 +7,7 @@ from mmengine.optim import (DefaultOptimWrapperConstructor, OptimWrapper,
 from mmgaf.models.gaf import ConditionalVAE
 from mmgaf.registry import (OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS,
                             OPTIMIZERS)
-from ..gaf_phase import GAFPhase
+from mmgaf.models.gaf.phase import GAFPhase
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

@@ -4,7 +4,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner import EpochBasedTrainLoop
 
 from mmgaf.registry import LOOPS
-from ..gaf_phase import ALTERNATING_PHASES, GAF_PHASE_INFO
+from mmgaf.models.gaf.phase import ALTERNATING_PHASES, GAF_PHASE_INFO
 
 
 @LOOPS.register_module()

@@ -6,6 +6,7 @@ from mmengine.model import BaseModule, ModuleList
 from mmengine.registry import DefaultScope
 from torch import Tensor
 
+from mmgaf.models.gaf.phase import GAFPhase
 from mmgaf.models.gaf.temporal_projection import broadcast_over
 from mmgaf.models.utils import frozen_parameters
 from mmgaf.registry import MODELS
@@ -142,7 +143,7 @@ class GAFNeck(BaseModule):
         torch.Size([2, 32])
     """
 
-    PHASES = ('joint', 'frame', 'segment')
+    PHASES = tuple(phase.value for phase in GAFPhase)
 
     def __init__(self,
                  in_channels: Union[int, Sequence[int]],
@@ -178,7 +179,7 @@ class GAFNeck(BaseModule):
             self._build_parts(in_channels, spatial_sizes, attention, cvae,
                               loss_cvae, loss_recon, loss_detection)
         self.return_background = return_background
-        self.phase = 'joint'
+        self.phase = GAFPhase.JOINT.value
         self.recon_weight_scale = 1.0
 
     def _build_parts(self, in_channels: List[int], spatial_sizes: list,
@@ -261,13 +262,13 @@ class GAFNeck(BaseModule):
         if self.cvaes is None:
             return losses
         levels = [level.detach() for level in self._levels(x)]
-        if self.loss_cvae is not None and self.phase in ('frame', 'joint'):
+        if self.loss_cvae is not None and self.phase in (GAFPhase.FRAME, GAFPhase.JOINT):
             reconstruction_terms, kl_terms = zip(*(
                 self._cvae_terms(cvae, level, out.weights)
                 for cvae, level, out in zip(self.cvaes, levels, outputs)))
             losses['loss_cvae_rec'] = sum(reconstruction_terms)
             losses['loss_cvae_kl'] = sum(kl_terms)
-        if self.loss_recon is not None and self.phase in ('segment', 'joint'):
+        if self.loss_recon is not None and self.phase in (GAFPhase.SEGMENT, GAFPhase.JOINT):
             losses['loss_recon'] = sum(
                 self._recon_term(cvae, level, out.weights)
                 for cvae, level, out in zip(self.cvaes, levels, outputs))
@@ -304,7 +305,7 @@ class GAFNeck(BaseModule):
             :class:`GAFRecognitionFeatures` of foreground and background
             (None in phase ``frame``).
         """
-        frame_phase = self.training and self.phase == 'frame'
+        frame_phase = self.training and self.phase == GAFPhase.FRAME
         with_background = self.training and self.return_background \
             and not frame_phase
         with torch.set_grad_enabled(torch.is_grad_enabled()
@@ -340,10 +341,10 @@ class GAFNeck(BaseModule):
             raise RuntimeError('GAFNeck.loss_with_detector needs '
                                'loss_detection')
         with torch.set_grad_enabled(torch.is_grad_enabled()
-                                    and self.phase != 'frame'):
+                                    and self.phase != GAFPhase.FRAME):
             outputs = self.attend(x)
         losses = self.generative_losses(x, outputs)
-        if self.phase != 'frame':
+        if self.phase != GAFPhase.FRAME:
             losses.update(
                 self.loss_detection(
                     detector_loss,
