@@ -1,13 +1,15 @@
 # Table IV, row 2 (L_ai + L_n-ai) on the built-in synthetic dataset: row 1
 # plus AFSD's coarse losses on the background features against the
-# action-free intervals as the authors' code computes them: weighted 35 : 1,
-# summed over the intervals, and training the detector as well as λ.
-_base_ = ['./afsd_gaf-ai_synthetic.py']
+# action-free intervals, as the authors' code computes them
+# (../_base_/models/gaf_synthetic_parts.py).
+_base_ = [
+    '../afsd/afsd_synthetic_parity.py', '../_base_/models/gaf_synthetic_parts.py'
+]
 
 model = dict(
     neck=dict(
-        loss_detection=dict(
-            background_weight=35.,
-            background_loss_keys=('loss_cls', 'loss_loc'),
-            background_trains_detector=True,
-            background_reduction='sum')))
+        type='GAFNeck',
+        in_channels=256,
+        attention={{_base_.gaf_attention}},
+        cvae=None,
+        loss_detection={{_base_.gaf_background_loss}}))

@@ -2,10 +2,13 @@
 # ((1 - λ)-weighted) features, whose targets are the action-free intervals:
 # classification as background and, as in the authors' code, the coarse
 # localisation and classification terms only, weighted 35 against 1.
-_base_ = ['./afsd_gaf-ai_thumos14.py']
+_base_ = ['../afsd/afsd_thumos14_i3d-feat.py']
 
 model = dict(
     neck=dict(
+        type='GAFNeck',
+        in_channels=2048,
+        cvae=None,
         loss_detection=dict(
-            background_weight=35.,
+            type='ActionBackgroundLoss',
             background_loss_keys=('loss_cls', 'loss_loc'))))

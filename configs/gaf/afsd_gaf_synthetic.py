@@ -1,23 +1,20 @@
 # AFSD + GAF on the built-in synthetic dataset (Table IV, row 3: L_ai +
-# L_n-ai + L_R): the README's main job. Row 2 plus frame-GAF and the
-# alternating updates; the CVAE is the authors' (a latent as wide as the
-# feature, GroupNorm and ReLU in encoder and decoder).
-_base_ = ['./afsd_gaf-ai-nai_synthetic.py', '../_base_/gaf_training.py']
+# L_n-ai + L_R): the README's main job. Row 2 plus frame-GAF (the authors'
+# CVAE, ../_base_/models/gaf_synthetic_parts.py; L_CVAE and L_R with
+# GAFNeck's default weights) and the alternating updates.
+_base_ = [
+    '../afsd/afsd_synthetic_parity.py',
+    '../_base_/models/gaf_synthetic_parts.py', '../_base_/gaf_training.py'
+]
 
 model = dict(
     neck=dict(
-        cvae=dict(
-            _delete_=True,
-            type='ConditionalVAE',
-            hidden_channels=256,
-            latent_channels=256,
-            norm_cfg=dict(type='GN', num_groups=32),
-            act_cfg=dict(type='ReLU')),
-        loss_cvae=dict(_delete_=True, type='CVAELoss', beta=0.1),
-        loss_recon=dict(
-            _delete_=True, type='ReconstructionLoss', loss_weight=0.5)))
+        type='GAFNeck',
+        in_channels=256,
+        attention={{_base_.gaf_attention}},
+        cvae={{_base_.gaf_cvae}},
+        loss_detection={{_base_.gaf_background_loss}}))
 
-# the inherited optimizer trains phase `segment`
 optim_wrapper = dict(
     constructor='GAFOptimWrapperConstructor',
     frame={{_base_.gaf_frame_optim_wrapper}})

@@ -4,20 +4,18 @@
 # `segment` the reconstruction loss L_R (weight ramped to 0.5) reaches λ
 # through the frozen decoder. Train on 8 GPUs:
 #     tools/dist_train.sh configs/gaf/afsd_gaf_thumos14.py 8
-_base_ = ['./afsd_gaf-ai-nai_thumos14.py', '../_base_/gaf_training.py']
+_base_ = ['../afsd/afsd_thumos14_i3d-feat.py', '../_base_/gaf_training.py']
 
+# GAFNeck's defaults: SegmentAttention, a conditional VAE with a 256-d
+# latent, L_CVAE (β = 0.1), L_R (weight 0.5) and L_n-ai (weight 35)
 model = dict(
     neck=dict(
-        cvae=dict(
-            _delete_=True,
-            type='ConditionalVAE',
-            hidden_channels=512,
-            latent_channels=256),
-        loss_cvae=dict(_delete_=True, type='CVAELoss', beta=0.1),
-        loss_recon=dict(
-            _delete_=True, type='ReconstructionLoss', loss_weight=0.5)))
+        type='GAFNeck',
+        in_channels=2048,
+        loss_detection=dict(
+            type='ActionBackgroundLoss',
+            background_loss_keys=('loss_cls', 'loss_loc'))))
 
-# the inherited optimizer trains phase `segment`
 optim_wrapper = dict(
     constructor='GAFOptimWrapperConstructor',
     frame={{_base_.gaf_frame_optim_wrapper}})

@@ -4,20 +4,15 @@
 # code; each level has its own attention head and conditional VAE.
 _base_ = ['../afsd/afsd_thumos14_i3d-e2e.py', '../_base_/gaf_training.py']
 
+# GAFNeck's defaults: SegmentAttention, a conditional VAE with a 256-d
+# latent, L_CVAE (β = 0.1), L_R (weight 0.5) and L_n-ai (weight 35)
 model = dict(
     neck=dict(
         type='GAFNeck',
         in_channels=(832, 1024),
         spatial_sizes=((6, 6), (3, 3)),
-        attention=dict(type='SegmentAttention', hidden_channels=512),
-        cvae=dict(
-            type='ConditionalVAE', hidden_channels=512, latent_channels=256),
-        loss_cvae=dict(type='CVAELoss', beta=0.1),
-        loss_recon=dict(type='ReconstructionLoss', loss_weight=0.5),
         loss_detection=dict(
             type='ActionBackgroundLoss',
-            action_weight=1.0,
-            background_weight=35.,
             background_loss_keys=('loss_cls', 'loss_loc'))))
 
 # the inherited optimizer trains phase `segment`

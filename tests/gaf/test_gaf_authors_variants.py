@@ -267,7 +267,7 @@ def test_background_pass_trains_the_detector_when_asked(
     assert head.attention_logit.weight.grad.abs().sum() > 0
 
 
-def test_the_authors_switches_are_the_defaults(repo_root):
+def test_the_default_switches(repo_root):
     cfg = Config.fromfile(
         osp.join(repo_root, 'configs', 'gaf', 'afsd_gaf_synthetic.py'))
     neck = cfg.model.neck
@@ -277,8 +277,10 @@ def test_the_authors_switches_are_the_defaults(repo_root):
                                                                       256)
     assert neck.cvae.norm_cfg == dict(type='GN', num_groups=32)
     assert neck.cvae.act_cfg == dict(type='ReLU')
-    assert neck.loss_detection.background_trains_detector
-    assert neck.loss_detection.background_reduction == 'sum'
+    # L_n-ai trains λ only, averaged over the background intervals
+    assert not neck.loss_detection.get('background_trains_detector', False)
+    assert neck.loss_detection.get('background_reduction',
+                                   'interval_mean') == 'interval_mean'
     # on AFSD as its authors wrote it: softmax over K + 1, the triplet loss
     assert cfg.model.loss.loss_cls.type == 'AFSDSoftmaxFocalLoss'
     assert cfg.model.loss_boundary_contrast.type == 'AFSDTripletLoss'
