@@ -9,7 +9,8 @@ val_dataloader = dict(dataset={{_base_.precise_data}})
 test_dataloader = dict(dataset={{_base_.precise_data}})
 val_evaluator = {{_base_.precise_evaluator}}
 test_evaluator = {{_base_.precise_evaluator}}
-optim_wrapper = dict(segment={{_base_.precise_optim_wrapper}})
+# the precise optimizer trains phase `segment`
+optim_wrapper = {{_base_.precise_optim_wrapper}}
 param_scheduler = {{_base_.precise_gaf_param_scheduler}}
 train_cfg = {{_base_.precise_gaf_train_cfg}}
 custom_hooks = [

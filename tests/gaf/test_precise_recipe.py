@@ -6,7 +6,10 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
+
+from mmgaf.registry import MODELS
 
 PRECISE = {
     'afsd/afsd_synthetic_precise.py': 'afsd/afsd_synthetic_parity.py',
@@ -42,6 +45,13 @@ def test_precise_config_changes_the_recipe_only(repo_root, precise, base):
         assert cfg.custom_hooks[0].type == 'GAFAlternatingHook'
         assert cfg.train_cfg.max_epochs == 2 * cfg.precise_max_epochs
         assert cfg.optim_wrapper.frame == base_cfg.optim_wrapper.frame
+        assert cfg.train_cfg.type == 'GAFEpochBasedTrainLoop'
+    # the optimizers build: one wrapper, or GAF's frame and segment
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    segment = wrapper['segment'] if 'gaf_synthetic' in precise else wrapper
+    assert segment.optimizer.defaults['lr'] == 2e-3
+    assert segment.clip_grad_kwargs == dict(max_norm=10., norm_type=2)
 
 
 def learning_rates(scheduler_cfgs, epoch_length, epochs, lr=2e-3):
