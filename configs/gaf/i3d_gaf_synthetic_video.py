@@ -6,9 +6,7 @@
 # the background map the neck hands it (return_background=True); L_CVAE and
 # L_R as in detection, with the alternating updates (paper Fig. 2), one
 # frame and one segment pass per epoch of the twin.
-_base_ = [
-    '../recognition/i3d_synthetic_video.py', '../_base_/gaf_training.py'
-]
+_base_ = ['../recognition/i3d_synthetic_video.py', '../_base_/gaf_training.py']
 
 # 16-frame clips of 64x64: the last stage gives (B, 128, 8, 2, 2)
 model = dict(
@@ -30,8 +28,7 @@ optim_wrapper = dict(
     constructor='GAFOptimWrapperConstructor',
     frame={{_base_.gaf_frame_optim_wrapper}})
 # the twin's schedule, each of its epochs a frame and a segment pass
-train_cfg = dict(
-    type='GAFEpochBasedTrainLoop', max_epochs=24, val_interval=8)
+train_cfg = dict(type='GAFEpochBasedTrainLoop', max_epochs=24, val_interval=8)
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[20], gamma=0.1)
 ]

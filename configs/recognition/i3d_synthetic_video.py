@@ -44,8 +44,8 @@ data_root = 'data/synthetic_video'
 clip_len = 16
 train_pipeline = [
     dict(type='DecordInit', io_backend='disk'),
-    dict(type='SampleFrames', clip_len=clip_len, frame_interval=2,
-         num_clips=1),
+    dict(
+        type='SampleFrames', clip_len=clip_len, frame_interval=2, num_clips=1),
     dict(type='DecordDecode'),
     # no flip: left and right are different classes
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
@@ -98,14 +98,13 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=2e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=10., norm_type=2))
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=4)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[6], gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=True, milestones=[10], gamma=0.1)
 ]
 
 randomness = dict(seed=0)
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=8, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=4, max_keep_ckpts=1))

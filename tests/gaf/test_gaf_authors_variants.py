@@ -13,7 +13,8 @@ from mmengine.structures import InstanceData
 from mmgaf.models.gaf import ChannelTimeAttention, ConditionalVAE
 from mmgaf.models.gaf.temporal_projection import broadcast_over
 from mmgaf.models.losses import BACKGROUND_LABEL, ActionBackgroundLoss
-from mmgaf.models.necks import GAFNeck, weighted_map, weighted_temporal_mean
+from mmgaf.models.necks import GAFNeck, weighted_map
+from tests.gaf.eq11 import weighted_temporal_mean
 from mmgaf.registry import MODELS
 from mmgaf.structures import TADDataSample
 

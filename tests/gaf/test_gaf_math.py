@@ -8,7 +8,8 @@ from mmgaf.models.gaf import ConditionalVAE, SegmentAttention
 from mmgaf.models.losses import (CVAELoss, ReconstructionLoss,
                                  background_intervals,
                                  gaussian_kl_to_unit_variance)
-from mmgaf.models.necks import GAFNeck, weighted_map, weighted_temporal_mean
+from mmgaf.models.necks import GAFNeck, weighted_map
+from tests.gaf.eq11 import weighted_temporal_mean
 
 
 def small_neck(**kwargs):

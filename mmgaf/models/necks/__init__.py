@@ -1,3 +1,3 @@
-from .gaf import GAFNeck, weighted_map, weighted_temporal_mean
+from .gaf import GAFNeck, weighted_map
 
-__all__ = ['GAFNeck', 'weighted_map', 'weighted_temporal_mean']
+__all__ = ['GAFNeck', 'weighted_map']

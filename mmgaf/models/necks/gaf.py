@@ -36,23 +36,6 @@ class GAFRecognitionFeatures(NamedTuple):
     background: Optional[Features]
 
 
-def weighted_temporal_mean(x: Tensor, weights: Tensor,
-                           eps: float = 1e-6) -> Tensor:
-    """Paper eq. 11: ``Σ_t w_t f_t / Σ_t w_t`` (per channel for per-channel
-    weights).
-
-    Args:
-        x (Tensor): (B, C, T[, H, W]).
-        weights (Tensor): (B, T) or (B, C, T), e.g. λ for f_ai or 1 - λ for
-            f_n-ai.
-
-    Returns:
-        Tensor: (B, C[, H, W]).
-    """
-    weights = broadcast_over(weights, x)
-    return (x * weights).sum(dim=2) / weights.sum(dim=2).clamp(min=eps)
-
-
 def weighted_map(x: Tensor, weights: Tensor, eps: float = 1e-6) -> Tensor:
     """The per-step form of eq. 11 for dense heads:
     ``f'_t = w_t f_t / mean_t(w)``, so that ``mean_t f'_t`` is eq. 11's

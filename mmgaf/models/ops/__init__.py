@@ -1,3 +1,3 @@
-from .boundary_pooling import BoundaryMaxPooling, boundary_max_pooling
+from .boundary_pooling import boundary_max_pooling
 
-__all__ = ['BoundaryMaxPooling', 'boundary_max_pooling']
+__all__ = ['boundary_max_pooling']

@@ -16,7 +16,6 @@ to that position only, as AFSD's CUDA kernel does.
 from typing import Tuple
 
 import torch
-import torch.nn as nn
 from torch import Tensor
 
 # Bytes of sparse table built at once on the CPU; larger tables are built for
@@ -212,12 +211,3 @@ def boundary_max_pooling(x: Tensor, segments: Tensor) -> Tensor:
     # gradient to that single position (a scatter-add), like the kernel.
     return x.gather(2, position.view(batch, channels, num_segments))
 
-
-class BoundaryMaxPooling(nn.Module):
-    """Module form of :func:`boundary_max_pooling`.
-
-    Input ``x`` (B, C, T) and ``segments`` (B, N, 4); output (B, C, N).
-    """
-
-    def forward(self, x: Tensor, segments: Tensor) -> Tensor:
-        return boundary_max_pooling(x, segments)
