@@ -143,7 +143,9 @@ def main():
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--amp', action='store_true')
     parser.add_argument(
-        '--modes', nargs='+', default=['feature', 'e2e'],
+        '--modes',
+        nargs='+',
+        default=['feature', 'e2e'],
         choices=list(MODEL_CONFIGS))
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument('--repeats', type=int, default=5)

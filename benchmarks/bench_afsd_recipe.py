@@ -30,8 +30,8 @@ CONFIGS = {
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--seeds', type=int, nargs='+',
-                        default=[0, 1, 2, 3, 4])
+    parser.add_argument(
+        '--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--work-dir', default='work_dirs/bench_afsd_recipe')
     args = parser.parse_args()
@@ -57,8 +57,10 @@ def main():
                           for s in args.seeds)
         print(f'{name:9} ' + ' | '.join(cells) + f' | seeds: {seeds}')
     diff = paired_difference(
-        {s: 100 * results[('parity', s)]['tad/mAP'] for s in args.seeds},
-        {s: 100 * results[('default', s)]['tad/mAP'] for s in args.seeds})
+        {s: 100 * results[('parity', s)]['tad/mAP']
+         for s in args.seeds},
+        {s: 100 * results[('default', s)]['tad/mAP']
+         for s in args.seeds})
     print(f'parity - default, average mAP: {diff["mean"]:+.1f} '
           f'(95 % CI {diff["low"]:+.1f} to {diff["high"]:+.1f})')
 

@@ -49,19 +49,18 @@ def masked_window(x, segments):
     """Gather every range padded to the longest one (positions past the
     right end repeat it), then ``max``: O(B C N W) memory."""
     batch, channels, length = x.shape
-    bounds = segments.trunc().clamp(0, length - 1).long().view(
-        batch, -1, 2, 2)
+    bounds = segments.trunc().clamp(0, length - 1).long().view(batch, -1, 2, 2)
     left = bounds[..., 0]
     right = torch.maximum(bounds[..., 1], left)
     width = int((right - left).max()) + 1
-    index = torch.minimum(
-        left[..., None] + torch.arange(width, device=x.device),
-        right[..., None])  # (B, N, 2, W)
+    index = torch.minimum(left[..., None] +
+                          torch.arange(width, device=x.device),
+                          right[..., None])  # (B, N, 2, W)
     index = index.permute(0, 2, 1, 3)[:, :, None]  # (B, 2, 1, N, W)
     half = channels // 2
-    values = x.view(batch, 2, half, 1, length).expand(
-        -1, -1, -1, index.size(3), -1).gather(
-            4, index.expand(-1, -1, half, -1, -1))
+    values = x.view(batch, 2, half, 1,
+                    length).expand(-1, -1, -1, index.size(3), -1).gather(
+                        4, index.expand(-1, -1, half, -1, -1))
     return values.max(-1).values.view(batch, channels, -1)
 
 
@@ -71,9 +70,8 @@ def afsd_segments(batch, num, length, generator):
     half = torch.rand(batch, num, 1, generator=generator) * length / 2
     start, end, size = centre - half, centre + half, 2 * half
     inner, outer = (size / 4).clamp(min=1), (size / 10).clamp(min=1)
-    return torch.cat(
-        [start - outer, start + inner, end - inner, end + outer],
-        -1).round()
+    return torch.cat([start - outer, start + inner, end - inner, end + outer],
+                     -1).round()
 
 
 def median_time(fn, repeats, device):
@@ -114,8 +112,8 @@ def main():
             batch, channels, length, generator=generator).to(device)
         x.requires_grad_()
         segments = afsd_segments(batch, num, length, generator).to(device)
-        grad = torch.randn(batch, channels, num, generator=generator).to(
-            device)
+        grad = torch.randn(
+            batch, channels, num, generator=generator).to(device)
 
         def train_step(op):
             x.grad = None

@@ -11,7 +11,8 @@ recipe (``configs/gaf/synthetic_precise_recipe.py``) and is evaluated on the
 validation subset after its last epoch (the EMA weights), its detections
 written to ``<run>/results.json`` (benchmarks/bench_metric_noise.py reads
 them). A run whose work directory already holds its validation metrics is
-not trained again, so a benchmark can be extended seed by seed. ``--data-seed`` generates the
+not trained again, so a benchmark can be extended seed by seed.
+``--data-seed`` generates the
 dataset with another generator seed (into ``<data_root>_dataseed<N>``, once)
 to show that a result is not one dataset's accident.
 
@@ -58,8 +59,8 @@ PLAIN_CVAE = [
 CONFIGS = {
     'AFSD': ('configs/afsd/afsd_synthetic_precise.py', []),
     'row 1: L_ai': ('configs/gaf/afsd_gaf-ai_synthetic_precise.py', []),
-    'row 2: + L_n-ai': ('configs/gaf/afsd_gaf-ai-nai_synthetic_precise.py',
-                        []),
+    'row 2: + L_n-ai':
+    ('configs/gaf/afsd_gaf-ai-nai_synthetic_precise.py', []),
     'row 3: + L_R (AFSD + GAF)': (ROW_3, []),
     # one part changed at a time
     "row 3, the authors' L_n-ai": (ROW_3, AUTHORS_BACKGROUND),
@@ -69,8 +70,8 @@ CONFIGS = {
 }
 BASELINE = 'AFSD'
 # (a, b): a - b is reported besides every GAF row against the baseline
-LADDER = (('row 3: + L_R (AFSD + GAF)', 'row 2: + L_n-ai'),
-          ('row 2: + L_n-ai', 'row 1: L_ai'))
+LADDER = (('row 3: + L_R (AFSD + GAF)', 'row 2: + L_n-ai'), ('row 2: + L_n-ai',
+                                                             'row 1: L_ai'))
 KEYS = ('tad/mAP@0.30', 'tad/mAP@0.40', 'tad/mAP@0.50', 'tad/mAP@0.60',
         'tad/mAP@0.70', 'tad/mAP')
 
@@ -138,8 +139,8 @@ def last_metrics(work_dir: str) -> dict:
     """The last validation metrics MMEngine logged in ``work_dir``, or an
     empty dict."""
     found = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 record = json.loads(line)
@@ -152,8 +153,7 @@ def data_options(data_root: str) -> List[str]:
     """--cfg-options that point a config at another copy of the dataset."""
     options = [
         f'{loader}.dataset.data_root={data_root}'
-        for loader in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader')
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
     ]
     return options + [
         f'{evaluator}.ann_file={data_root}/annotations.json'
@@ -184,8 +184,7 @@ def train(config: str, options: list, seed: int, work_dir: str,
     if found:
         return dict(found, minutes=None)
     env = dict(
-        os.environ, OMP_NUM_THREADS=str(threads),
-        MKL_NUM_THREADS=str(threads))
+        os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     started = time.time()
     with open(osp.join(work_dir + '.log'), 'w') as log:
         subprocess.run([
@@ -210,8 +209,7 @@ def print_report(results: dict, names: Sequence[str],
     print(f'mAP (%) on the synthetic validation subset, mean ± std (sem) '
           f'over seeds {list(seeds)}')
     header = ['0.3', '0.4', '0.5', '0.6', '0.7', 'avg']
-    print(f'{"":34}' + ''.join(f'{h:>19}' for h in header) +
-          f'{"minutes":>9}')
+    print(f'{"":34}' + ''.join(f'{h:>19}' for h in header) + f'{"minutes":>9}')
     table = {}
     for name in names:
         row = f'{name:34}'
@@ -225,11 +223,13 @@ def print_report(results: dict, names: Sequence[str],
             results[(name, s)]['minutes'] for s in seeds
             if results[(name, s)]['minutes'] is not None
         ]
-        print(row + (f'{statistics.mean(minutes):>9.1f}'
-                     if minutes else f'{"-":>9}'))
+        print(row + (
+            f'{statistics.mean(minutes):>9.1f}' if minutes else f'{"-":>9}'))
     averages = {
-        name: {s: 100 * results[(name, s)]['tad/mAP']
-               for s in seeds}
+        name: {
+            s: 100 * results[(name, s)]['tad/mAP']
+            for s in seeds
+        }
         for name in names
     }
     print('\npaired difference of average mAP (points), 95 % t-interval')
@@ -244,18 +244,22 @@ def print_report(results: dict, names: Sequence[str],
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--seeds', type=int, nargs='+',
-                        default=[0, 1, 2, 3, 4])
+    parser.add_argument(
+        '--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     parser.add_argument('--jobs', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch threads of every training process')
-    parser.add_argument('--data-seed', type=int, default=0,
-                        help='generator seed of the dataset')
     parser.add_argument(
-        '--work-dir', default='work_dirs/bench_gaf_ablation')
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads of every training process')
     parser.add_argument(
-        '--configs', nargs='+', default=list(CONFIGS),
-        choices=list(CONFIGS))
+        '--data-seed',
+        type=int,
+        default=0,
+        help='generator seed of the dataset')
+    parser.add_argument('--work-dir', default='work_dirs/bench_gaf_ablation')
+    parser.add_argument(
+        '--configs', nargs='+', default=list(CONFIGS), choices=list(CONFIGS))
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     data = prepare_data(args.data_seed)
@@ -270,19 +274,28 @@ def main():
         run_dir = osp.join(
             args.work_dir, f'{slug}_data{args.data_seed}_seed{seed}'
             f'_threads{args.threads}')
-        return item, train(config, options + data, seed, run_dir,
-                           args.threads)
+        return item, train(config, options + data, seed, run_dir, args.threads)
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = dict(pool.map(run, runs))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump({f'{name} / seed {seed}': metrics
-                   for (name, seed), metrics in results.items()}, f,
-                  indent=2)
+        json.dump(
+            {
+                f'{name} / seed {seed}': metrics
+                for (name, seed), metrics in results.items()
+            },
+            f,
+            indent=2)
     report = print_report(results, args.configs, args.seeds)
     with open(osp.join(args.work_dir, 'summary.json'), 'w') as f:
-        json.dump(dict(seeds=args.seeds, data_seed=args.data_seed,
-                       threads=args.threads, **report), f, indent=2)
+        json.dump(
+            dict(
+                seeds=args.seeds,
+                data_seed=args.data_seed,
+                threads=args.threads,
+                **report),
+            f,
+            indent=2)
 
 
 if __name__ == '__main__':

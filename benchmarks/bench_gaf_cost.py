@@ -183,7 +183,9 @@ def in_process(target, *args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--modes', nargs='+', default=['feature', 'synthetic'],
+        '--modes',
+        nargs='+',
+        default=['feature', 'synthetic'],
         choices=list(CONFIGS))
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--amp', action='store_true')

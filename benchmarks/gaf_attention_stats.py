@@ -121,8 +121,7 @@ def attention_stats(model, dataset, level: int = 0) -> Dict[str, float]:
     cvae_stats = _CVAEStats() if cvae is not None else None
     values, labels = [], []
     for index in range(len(dataset)):
-        data = model.data_preprocessor(pseudo_collate([dataset[index]]),
-                                       False)
+        data = model.data_preprocessor(pseudo_collate([dataset[index]]), False)
         sample = data['data_samples'][0]
         valid_len = int(sample.valid_len)
         feats = model.extract_feat(data['inputs'])
@@ -152,8 +151,7 @@ def attention_stats(model, dataset, level: int = 0) -> Dict[str, float]:
 def format_stats(name: str, stats: Dict[str, float]) -> str:
     """One checkpoint's diagnostics as readable lines."""
     lines = [
-        name,
-        f'  λ action {stats["action"]:.3f} ± {stats["action_std"]:.3f}, '
+        name, f'  λ action {stats["action"]:.3f} ± {stats["action_std"]:.3f}, '
         f'background {stats["background"]:.3f} ± '
         f'{stats["background_std"]:.3f}, λ > 0.9 on '
         f'{100 * stats["saturated"]:.1f} % of steps, AUC '
@@ -188,8 +186,7 @@ def main():
     model.eval()
     results = {}
     for checkpoint in args.checkpoints:
-        load_checkpoint(
-            model, checkpoint, map_location='cpu', logger='silent')
+        load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
         # z ~ prior is drawn: the same draws for every checkpoint
         torch.manual_seed(0)
         results[checkpoint] = attention_stats(model, dataset, args.level)

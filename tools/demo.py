@@ -78,8 +78,7 @@ def draw_video(runner: Runner, cfg: Config, results_file: str,
         classes,
         title=f'{video_name}: ground truth and top detections',
         out_file=timeline)
-    times, attention = infer_video_attention(runner.model, dataset,
-                                             video_name)
+    times, attention = infer_video_attention(runner.model, dataset, video_name)
     curve = osp.join(work_dir, f'{video_name}_attention.png')
     draw_attention_curve(
         times,
@@ -109,8 +108,10 @@ def main():
 
     summary = dict(
         config=args.config,
-        metrics={key: round(float(value), 4)
-                 for key, value in metrics.items()},
+        metrics={
+            key: round(float(value), 4)
+            for key, value in metrics.items()
+        },
         results=results_file,
         figures=figures,
         minutes=round((time.time() - started) / 60, 1))

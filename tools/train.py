@@ -69,7 +69,7 @@ def enable_amp(cfg: Config) -> None:
     ]
     for wrapper in wrappers:
         if wrapper.get('type', 'OptimWrapper') not in ('OptimWrapper',
-                                                      'AmpOptimWrapper'):
+                                                       'AmpOptimWrapper'):
             raise ValueError('--amp cannot convert the optimizer wrapper '
                              f'type {wrapper["type"]!r}')
         wrapper['type'] = 'AmpOptimWrapper'
@@ -92,8 +92,7 @@ def merge_args(cfg: Config, args) -> Config:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     if cfg.get('randomness') is None or args.seed is not None:
-        cfg.randomness = dict(
-            seed=args.seed, deterministic=args.deterministic)
+        cfg.randomness = dict(seed=args.seed, deterministic=args.deterministic)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg

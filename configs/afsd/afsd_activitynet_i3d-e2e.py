@@ -49,8 +49,7 @@ model = dict(
         input_stride=8,
         frame_scale=8),
     coarse_head=dict(
-        distance_strides=(4, 8, 16, 32, 64, 128),
-        init_cfg=anet_head_init_cfg),
+        distance_strides=(4, 8, 16, 32, 64, 128), init_cfg=anet_head_init_cfg),
     refine_head=dict(init_cfg=anet_head_init_cfg),
     loss=dict(
         adaptive_pos_iou_thr=True,

@@ -60,5 +60,4 @@ test_cfg = dict(type='TestLoop')
 randomness = dict(seed=0)
 
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=5, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=5, max_keep_ckpts=1))

@@ -4,9 +4,7 @@
 # limits) on the built-in dataset, with ./afsd_synthetic.py's sizes and
 # schedule (AFSD's lr 1e-5 suits its pretrained I3D, not training from
 # scratch). README "Results" compares the two over seeds.
-_base_ = [
-    './afsd_synthetic.py', '../_base_/models/afsd_recipe_switches.py'
-]
+_base_ = ['./afsd_synthetic.py', '../_base_/models/afsd_recipe_switches.py']
 
 # AFSD's lw=10 comes with the recipe (./afsd_synthetic.py uses 1): with
 # AFSD's centerness target, which passes its gradient on to the segments,

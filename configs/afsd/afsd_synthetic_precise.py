@@ -5,9 +5,7 @@
 # of benchmarks/bench_gaf_ablation.py. Generate its data first:
 #     python tools/data/synthetic/generate.py data/synthetic_precise \
 #         --num-videos 200 400
-_base_ = [
-    './afsd_synthetic_parity.py', '../gaf/synthetic_precise_recipe.py'
-]
+_base_ = ['./afsd_synthetic_parity.py', '../gaf/synthetic_precise_recipe.py']
 
 train_dataloader = dict(dataset={{_base_.precise_data}})
 val_dataloader = dict(dataset={{_base_.precise_data}})

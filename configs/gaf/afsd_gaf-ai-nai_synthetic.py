@@ -3,7 +3,8 @@
 # action-free intervals, as the authors' code computes them
 # (../_base_/models/gaf_synthetic_parts.py).
 _base_ = [
-    '../afsd/afsd_synthetic_parity.py', '../_base_/models/gaf_synthetic_parts.py'
+    '../afsd/afsd_synthetic_parity.py',
+    '../_base_/models/gaf_synthetic_parts.py'
 ]
 
 model = dict(

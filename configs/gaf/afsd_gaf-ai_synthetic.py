@@ -2,7 +2,8 @@
 # authors wrote it (../afsd/afsd_synthetic_parity.py) with segment-GAF as its
 # neck, λ learning only through AFSD's losses on the foreground features.
 _base_ = [
-    '../afsd/afsd_synthetic_parity.py', '../_base_/models/gaf_synthetic_parts.py'
+    '../afsd/afsd_synthetic_parity.py',
+    '../_base_/models/gaf_synthetic_parts.py'
 ]
 
 model = dict(
@@ -11,5 +12,5 @@ model = dict(
         in_channels=256,
         attention={{_base_.gaf_attention}},
         cvae=None,
-        loss_detection=dict(
-            type='ActionBackgroundLoss', background_weight=0.)))
+        loss_detection=dict(type='ActionBackgroundLoss',
+                            background_weight=0.)))

@@ -9,5 +9,5 @@ model = dict(
         type='GAFNeck',
         in_channels=2048,
         cvae=None,
-        loss_detection=dict(
-            type='ActionBackgroundLoss', background_weight=0.)))
+        loss_detection=dict(type='ActionBackgroundLoss',
+                            background_weight=0.)))

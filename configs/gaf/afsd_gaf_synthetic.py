@@ -19,8 +19,7 @@ optim_wrapper = dict(
     constructor='GAFOptimWrapperConstructor',
     frame={{_base_.gaf_frame_optim_wrapper}})
 # AFSD's schedule of this dataset, each epoch a frame and a segment pass
-train_cfg = dict(
-    type='GAFEpochBasedTrainLoop', max_epochs=20, val_interval=10)
+train_cfg = dict(type='GAFEpochBasedTrainLoop', max_epochs=20, val_interval=10)
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[16], gamma=0.1)
 ]

@@ -21,5 +21,4 @@ optim_wrapper = dict(
     frame={{_base_.gaf_frame_optim_wrapper}})
 # AFSD's 16 epochs, each a frame pass and a segment pass; the detector only
 # changes in segment passes, so validate after them
-train_cfg = dict(
-    type='GAFEpochBasedTrainLoop', max_epochs=32, val_interval=2)
+train_cfg = dict(type='GAFEpochBasedTrainLoop', max_epochs=32, val_interval=2)

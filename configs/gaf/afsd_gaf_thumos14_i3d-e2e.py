@@ -19,5 +19,4 @@ model = dict(
 optim_wrapper = dict(
     constructor='GAFOptimWrapperConstructor',
     frame={{_base_.gaf_frame_optim_wrapper}})
-train_cfg = dict(
-    type='GAFEpochBasedTrainLoop', max_epochs=32, val_interval=2)
+train_cfg = dict(type='GAFEpochBasedTrainLoop', max_epochs=32, val_interval=2)

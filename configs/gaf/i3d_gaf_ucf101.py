@@ -45,5 +45,4 @@ find_unused_parameters = True
 # A Kinetics-400 checkpoint (load_from) has no GAF neck and a 400-class head.
 default_hooks = dict(
     checkpoint_agreement=dict(
-        allow_missing=[r'^neck\.'],
-        allow_mismatched=[r'^cls_head\.fc_cls\.']))
+        allow_missing=[r'^neck\.'], allow_mismatched=[r'^cls_head\.fc_cls\.']))

@@ -59,7 +59,8 @@ precise_train_cfg = dict(
     max_epochs=precise_max_epochs, val_interval=precise_max_epochs)
 precise_gaf_train_cfg = dict(
     type='GAFEpochBasedTrainLoop',
-    max_epochs=2 * precise_max_epochs, val_interval=2 * precise_max_epochs)
+    max_epochs=2 * precise_max_epochs,
+    val_interval=2 * precise_max_epochs)
 
 # about 70 iterations an epoch: the average spans the last ~100 updates
 # (GAF: 200 iterations, half of them frame-GAF's) and starts after 2 paper

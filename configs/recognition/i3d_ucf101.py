@@ -108,8 +108,7 @@ test_dataloader = dict(
         test_mode=True))
 # top-1 / top-5 and mean class accuracy
 val_evaluator = dict(
-    type='AccMetric',
-    metric_list=('top_k_accuracy', 'mean_class_accuracy'))
+    type='AccMetric', metric_list=('top_k_accuracy', 'mean_class_accuracy'))
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=40)

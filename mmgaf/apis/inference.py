@@ -1,7 +1,11 @@
 """From a checkpoint to an answer: build a detector
 (:func:`init_detector`), detect the actions of a video or of its features
 (:func:`inference_detector`), read GAF's attention over a video
-(:func:`infer_video_attention`)."""
+(:func:`infer_video_attention`).
+
+One file, over 400 lines, because its private helpers (the config's test
+dataset and window merging for one video, the feature extractor and its
+cache) serve only these three entry points and read best beside them."""
 import copy
 import inspect
 import json

@@ -1,3 +1,12 @@
+"""TADDataset: one dataset for temporal action detection over features or
+frames, windowed or rescaled.
+
+Over 400 lines for a reason: the annotation reading, the start-up checks
+that name file, video and field, and the two ways of cutting a video into
+samples are one contract (the time map each sample carries, see
+docs/architecture.md) that is easier to check in one place; the window
+arithmetic itself lives in ./windowing.py and the full file checks in
+./validation.py."""
 import logging
 import math
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -12,9 +21,8 @@ from mmgaf.fileio import load_json_strict
 from mmgaf.registry import DATASETS
 from .transforms.loading import FEATURE_LAYOUTS, open_features
 from .validation import check_coverage
-from .windowing import (WINDOW_GT_RULES, clip_to_window,
-                        sliding_window_starts, window_borders,
-                        window_positions)
+from .windowing import (WINDOW_GT_RULES, clip_to_window, sliding_window_starts,
+                        window_borders, window_positions)
 
 INPUT_TYPES = ('feature', 'video', 'img')
 FRAME_COUNTS = ('ceil', 'floor')
@@ -453,9 +461,9 @@ class TADDataset(BaseActionDataset):
                     f'{self.ann_file}: video {name!r} has no "fps", and the '
                     'dataset has no fps for its features')
             path = join_path(prefix, name + '.npy')
-            num_steps = open_features(
-                path, self.feature_layout, self.feature_dim, name,
-                self.feature_sample_stride).shape[1]
+            num_steps = open_features(path, self.feature_layout,
+                                      self.feature_dim, name,
+                                      self.feature_sample_stride).shape[1]
             if num_steps == 0:
                 raise ValueError(f'features of video {name!r} ({path}) have '
                                  'no steps')

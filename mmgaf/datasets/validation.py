@@ -65,34 +65,36 @@ def scan_features(path: str,
         return problem('dtype', f'{feats.dtype}, expected floating-point '
                        'features')
     if feats.ndim != 2:
-        return problem('shape', f'{feats.shape}, expected a 2-D array in '
-                       f'layout {layout!r}')
+        return problem(
+            'shape', f'{feats.shape}, expected a 2-D array in '
+            f'layout {layout!r}')
     steps_axis = 0 if layout == 'TC' else 1
     channels = feats.shape[1 - steps_axis]
     if feature_dim is not None and channels != feature_dim:
-        return problem('shape', f'{feats.shape} in layout {layout!r} has '
-                       f'{channels} channels, expected {feature_dim}')
+        return problem(
+            'shape', f'{feats.shape} in layout {layout!r} has '
+            f'{channels} channels, expected {feature_dim}')
     if feats.shape[steps_axis] == 0:
         return problem('shape', f'{feats.shape}: no steps')
     counts = dict(nan=0, inf=0, large=0)
     first = {}
     for begin in range(0, feats.shape[steps_axis], chunk_steps):
-        part = np.asarray(
-            feats[begin:begin + chunk_steps] if steps_axis == 0 else
-            feats[:, begin:begin + chunk_steps].T)
+        part = np.asarray(feats[begin:begin + chunk_steps] if steps_axis ==
+                          0 else feats[:, begin:begin + chunk_steps].T)
         for kind, mask in (('nan', np.isnan(part)), ('inf', np.isinf(part)),
-                           ('large', np.abs(np.nan_to_num(part, posinf=0,
-                                                          neginf=0)) >
-                            max_abs)):
+                           ('large',
+                            np.abs(np.nan_to_num(part, posinf=0, neginf=0))
+                            > max_abs)):
             found = int(mask.sum())
             if found:
                 counts[kind] += found
                 first.setdefault(kind, begin + int(np.argwhere(mask)[0, 0]))
     names = dict(nan='NaN', inf='infinite', large=f'|x| > {max_abs:g}')
     return [
-        Problem(path, video, 'values',
-                f'{counts[kind]} {names[kind]} values, the first at step '
-                f'{first[kind]}') for kind in ('nan', 'inf', 'large')
+        Problem(
+            path, video, 'values',
+            f'{counts[kind]} {names[kind]} values, the first at step '
+            f'{first[kind]}') for kind in ('nan', 'inf', 'large')
         if counts[kind]
     ]
 
@@ -128,7 +130,8 @@ def check_coverage(sample: dict, num_steps: int) -> List[Problem]:
     ]
 
 
-def check_tad_dataset(dataset, max_abs: float = DEFAULT_MAX_ABS
+def check_tad_dataset(dataset,
+                      max_abs: float = DEFAULT_MAX_ABS
                       ) -> Dict[str, List[Problem]]:
     """Every video of a feature-based :class:`TADDataset`, read in full.
 

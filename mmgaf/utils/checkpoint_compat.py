@@ -46,17 +46,18 @@ def history_buffer_attribute(owner: Any, name: str) -> Callable:
 
 def allow_mmengine_checkpoint_globals() -> None:
     """Add what MMEngine's checkpoints need to torch's weights-only
-    allow-list: ``HistoryBuffer``, NumPy arrays, dtypes and scalars (the message hub's buffers and
-    :class:`~mmgaf.engine.RandomStateHook`'s generator states), and
+    allow-list: ``HistoryBuffer``, NumPy arrays, dtypes and scalars (the
+    message hub's buffers and :class:`~mmgaf.engine.RandomStateHook`'s
+    generator states), and
     :func:`history_buffer_attribute` under the name ``builtins.getattr``.
 
     Each entry builds data or returns one of the buffer's own methods; none
     can call, import or look up anything else.
     """
     numpy_dtypes = [
-        type(np.dtype(name)) for name in ('float16', 'float32', 'float64',
-                                          'int8', 'int16', 'int32', 'int64',
-                                          'uint8', 'uint32', 'uint64', 'bool')
+        type(np.dtype(name))
+        for name in ('float16', 'float32', 'float64', 'int8', 'int16', 'int32',
+                     'int64', 'uint8', 'uint32', 'uint64', 'bool')
     ]
     torch.serialization.add_safe_globals([
         HistoryBuffer, (history_buffer_attribute, 'builtins.getattr'),
@@ -66,8 +67,8 @@ def allow_mmengine_checkpoint_globals() -> None:
 
 
 def load_checkpoint_safely(filename: str,
-                           map_location: Union[str, torch.device] = 'cpu'
-                           ) -> Any:
+                           map_location: Union[str,
+                                               torch.device] = 'cpu') -> Any:
     """``torch.load`` with the weights-only unpickler and the allow-list of
     :func:`allow_mmengine_checkpoint_globals`: a checkpoint of MMEngine or a
     plain ``state_dict``, never code.

@@ -38,8 +38,7 @@ def mmaction_config_path(relative_path: str) -> str:
     spec = importlib.util.find_spec('mmaction')
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError('mmaction2 is not installed')
-    path = osp.join(
-        osp.dirname(spec.origin), '.mim', 'configs', relative_path)
+    path = osp.join(osp.dirname(spec.origin), '.mim', 'configs', relative_path)
     if not osp.isfile(path):
         raise FileNotFoundError(f'mmaction2 ships no config {relative_path!r}'
                                 f' (looked for {path})')

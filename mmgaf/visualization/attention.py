@@ -31,8 +31,12 @@ def draw_attention_curve(times: np.ndarray,
     axes = figure.add_subplot()
     for index, (start, end) in enumerate(
             np.asarray(gt_segments, dtype=float).reshape(-1, 2)):
-        axes.axvspan(start, end, color='tab:green', alpha=0.25,
-                     label='ground truth' if index == 0 else None)
+        axes.axvspan(
+            start,
+            end,
+            color='tab:green',
+            alpha=0.25,
+            label='ground truth' if index == 0 else None)
     for name, values in attention.items():
         axes.plot(times, values, linewidth=1.2, label=f'λ {name}')
     axes.set_xlim(0, duration)

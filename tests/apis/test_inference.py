@@ -23,8 +23,8 @@ def setting(repo_root, tmp_path_factory):
         osp.join(repo_root, 'configs', 'gaf', 'afsd_gaf_synthetic.py'))
     # windows of 128 steps every 64 (and one ending at the video end):
     # inner steps lie in two or three windows
-    dataset = DATASETS.build(dict(cfg.val_dataloader.dataset,
-                                  data_root=data_root))
+    dataset = DATASETS.build(
+        dict(cfg.val_dataloader.dataset, data_root=data_root))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -70,7 +70,6 @@ def test_unknown_video_and_model_without_gaf(setting, repo_root):
         infer_video_attention(model, dataset, 'no_such_video')
     afsd = MODELS.build(
         Config.fromfile(
-            osp.join(repo_root, 'configs', 'afsd',
-                     'afsd_synthetic.py')).model)
+            osp.join(repo_root, 'configs', 'afsd', 'afsd_synthetic.py')).model)
     with pytest.raises(TypeError, match='no GAF neck'):
         infer_video_attention(afsd, dataset, VIDEO)

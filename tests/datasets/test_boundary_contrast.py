@@ -37,10 +37,9 @@ def test_candidates():
     assert split_steps([30.5, 40.], 3) == range(34, 38)
     assert split_steps([10., 20.], 2.5) == range(12, 18)
     # the gaps 0-10, 20-30.5, 40-50, 57-63 in whole steps, longer than 6
-    assert background_regions(segments, 6, 64) == [(0, 10), (20, 30),
-                                                   (40, 50)]
-    assert background_regions(segments, 5, 64) == [(0, 10), (20, 30),
-                                                   (40, 50), (57, 63)]
+    assert background_regions(segments, 6, 64) == [(0, 10), (20, 30), (40, 50)]
+    assert background_regions(segments, 5, 64) == [(0, 10), (20, 30), (40, 50),
+                                                   (57, 63)]
     assert background_regions(segments, 10, 64) == []
 
 
@@ -48,8 +47,7 @@ def test_overlapping_instances_as_afsd():
     """Regions between the borders of nested instances are candidates, as
     in AFSD's get_bg; only the instances themselves are not."""
     segments = np.array([[0., 40.], [10., 20.]])
-    assert background_regions(segments, 5, 64) == [(0, 10), (20, 40),
-                                                   (40, 63)]
+    assert background_regions(segments, 5, 64) == [(0, 10), (20, 40), (40, 63)]
 
 
 def window(segments, length, size=64):
@@ -72,8 +70,7 @@ def test_transform_draws_the_candidates(monkeypatch):
     assert results['ssl_valid']
     np.testing.assert_array_equal(results['ssl_inputs'], expected)
     np.testing.assert_array_equal(results['ssl_segments'], segments)
-    np.testing.assert_array_equal(segments,
-                                  [[10, 17], [22, 35], [18, 21]])
+    np.testing.assert_array_equal(segments, [[10, 17], [22, 35], [18, 21]])
 
 
 @pytest.mark.parametrize(

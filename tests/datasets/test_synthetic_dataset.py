@@ -49,8 +49,8 @@ def test_a_video_does_not_depend_on_the_others(tmp_path):
 
 
 def test_layout(tmp_path):
-    meta = SyntheticTAD(seed=0).write(
-        str(tmp_path), dict(training=2, validation=1))
+    meta = SyntheticTAD(
+        seed=0).write(str(tmp_path), dict(training=2, validation=1))
     assert meta['features'] == dict(
         layout='TC', dim=256, fps=30.0, stride=4, clip_len=16)
     with open(tmp_path / 'annotations.json') as f:

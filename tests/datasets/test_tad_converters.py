@@ -112,10 +112,14 @@ def test_csv_frame_times(tmp_path):
     add_thumos14_csv(builder(), ann, info, 'validation')  # seconds: fine
     no_samples = write(tmp_path / 'bare.csv', 'video,fps,count\nv_a,30,300\n'
                        'v_b,25,500\n')
-    with pytest.raises(ValueError,
-                       match=r"frame times need.*'sample_fps', 'sample_co"):
-        add_thumos14_csv(builder(), ann, read_video_info(no_samples),
-                         'validation', frame_times=True)
+    with pytest.raises(
+            ValueError, match=r"frame times need.*'sample_fps', 'sample_co"):
+        add_thumos14_csv(
+            builder(),
+            ann,
+            read_video_info(no_samples),
+            'validation',
+            frame_times=True)
 
 
 def test_csv_strict_and_ambiguous(tmp_path):
@@ -508,22 +512,21 @@ def test_real_thumos14_frame_times(thumos):
     databases = {}
     for frame_times in (False, True):
         result = thumos_builder(thumos)
-        add_thumos14_csv(
-            result, osp.join(thumos['root'], 'val_Annotation_ours.csv'),
-            thumos['val_info'], 'validation', frame_times)
+        add_thumos14_csv(result,
+                         osp.join(thumos['root'], 'val_Annotation_ours.csv'),
+                         thumos['val_info'], 'validation', frame_times)
         databases[frame_times] = result.database
     late = {}
     for name, video in databases[True].items():
         seconds = np.array([
             ann['segment'] for ann in databases[False][name]['annotations']
         ]).reshape(-1, 2)
-        frames = np.array([ann['segment'] for ann in video['annotations']
-                           ]).reshape(-1, 2)
+        frames = np.array([ann['segment']
+                           for ann in video['annotations']]).reshape(-1, 2)
         if np.abs(frames - seconds).max() > 0.1:
             late[name] = np.abs(frames - seconds).max()
     assert sorted(late) == [
-        f'video_validation_{n:07}' for n in (209, 314, 363, 369, 666, 902,
-                                             903)
+        f'video_validation_{n:07}' for n in (209, 314, 363, 369, 666, 902, 903)
     ]
     assert late['video_validation_0000666'] == pytest.approx(130.1, abs=0.1)
 

@@ -313,7 +313,10 @@ def test_bad_settings(files, kwargs, error):
 def test_feature_sample_stride_takes_every_kth_feature(files, videos):
     # every third feature: 100 stored steps become ceil(100 / 3) = 34
     dataset = build(
-        files, subset='training', window_size=16, window_stride=8,
+        files,
+        subset='training',
+        window_size=16,
+        window_stride=8,
         feature_sample_stride=3)
     info = dataset.get_data_info(1)
     assert info['num_steps'] == 34
@@ -327,8 +330,7 @@ def test_feature_sample_stride_takes_every_kth_feature(files, videos):
     # clipped to its 16 steps (4 of 6.67 kept)
     segments = packed['data_samples'].gt_instances.segments.numpy()
     labels = packed['data_samples'].gt_instances.labels.tolist()
-    np.testing.assert_allclose(segments[labels.index(1)], [12, 16],
-                               atol=1e-4)
+    np.testing.assert_allclose(segments[labels.index(1)], [12, 16], atol=1e-4)
     with pytest.raises(ValueError, match='feature_sample_stride'):
         build(files, feature_sample_stride=0)
 
@@ -359,9 +361,11 @@ def afsd_files(tad_files):
 
 
 def window_gt(dataset):
-    return {(info['video_name'], info['window_start']):
-            ConvertGtToWindow()(dict(info))['gt_segments'].tolist()
-            for info in map(dataset.get_data_info, range(len(dataset)))}
+    return {
+        (info['video_name'], info['window_start']):
+        ConvertGtToWindow()(dict(info))['gt_segments'].tolist()
+        for info in map(dataset.get_data_info, range(len(dataset)))
+    }
 
 
 def test_afsd_window_rule(afsd_files):
@@ -382,8 +386,8 @@ def test_afsd_window_rule(afsd_files):
             window_gt_rule='afsd',
             drop_empty_windows=False))
     # clipped to [1, 64] at the video's start too
-    np.testing.assert_allclose(everything[('a', 0)], [[1, 30], [50, 64]],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        everything[('a', 0)], [[1, 30], [50, 64]], atol=1e-5)
     with pytest.raises(ValueError, match='window_gt_rule'):
         build(afsd_files, window_gt_rule='opentad')
 

@@ -11,8 +11,10 @@ PIPELINE = [dict(type='LoadFeatures'), dict(type='PackTADInputs')]
 
 
 def video(duration=6.0, end=5.0):
-    return dict(subset='training', duration=duration,
-                annotations=[dict(label='Jump', segment=[1.0, end])])
+    return dict(
+        subset='training',
+        duration=duration,
+        annotations=[dict(label='Jump', segment=[1.0, end])])
 
 
 def build(files, **kwargs):
@@ -57,19 +59,23 @@ def test_broken_annotation_file_is_named(tad_files, content, match):
 def test_bad_feature_files_are_named(tad_files, tmp_path):
     files = tad_files({'a': video(), 'b': video()}, {'a': feats(45)})
     (tmp_path / 'features' / 'b.npy').write_bytes(b'')
-    with pytest.raises(ValueError,
-                       match=r"video 'b' \(.*b.npy\): the file is empty"):
+    with pytest.raises(
+            ValueError, match=r"video 'b' \(.*b.npy\): the file is empty"):
         build(files)
     np.save(tmp_path / 'features' / 'b.npy', np.array([['x'] * 3] * 45))
-    with pytest.raises(ValueError, match=r"video 'b'.*dtype <U1, expected "
-                       'floating-point'):
+    with pytest.raises(
+            ValueError, match=r"video 'b'.*dtype <U1, expected "
+            'floating-point'):
         build(files)
 
 
 def test_features_shorter_than_the_annotations(tad_files):
     # 30 steps of 4 frames at 30 fps cover the video up to 4.4 s; the
     # instance ends at 5 s
-    files = tad_files({'a': video(), 'b': video()}, {
+    files = tad_files({
+        'a': video(),
+        'b': video()
+    }, {
         'a': feats(45),
         'b': feats(30)
     })
@@ -80,18 +86,23 @@ def test_features_shorter_than_the_annotations(tad_files):
         'features do (30 steps cover the video up to 4.40 s' in message
 
 
-def test_skip_bad_videos_counts_and_reports(tad_files, tmp_path,
-                                            monkeypatch):
+def test_skip_bad_videos_counts_and_reports(tad_files, tmp_path, monkeypatch):
     said = []
     monkeypatch.setattr(tad_dataset, 'print_log',
                         lambda message, **kwargs: said.append(message))
-    files = tad_files({'a': video(), 'b': video(), 'c': video()}, {
+    files = tad_files({
+        'a': video(),
+        'b': video(),
+        'c': video()
+    }, {
         'a': feats(45),
         'b': feats(30)
     })
     dataset = build(files, skip_bad_videos=True)
-    assert {dataset.get_data_info(i)['video_name']
-            for i in range(len(dataset))} == {'a'}
+    assert {
+        dataset.get_data_info(i)['video_name']
+        for i in range(len(dataset))
+    } == {'a'}
     out = '\n'.join(said)
     assert 'skipped 2 of 3 videos (skip_bad_videos=True)' in out
     assert "video 'b', annotations" in out and "'c'" in out

@@ -88,7 +88,8 @@ def test_afsd_frames(video_files, frame_index):
     (tests/parity checks the rule against video2npy itself)."""
     dataset = build(
         video_files,
-        dict(video=osp.join(video_files['root'], 'videos')), [
+        dict(video=osp.join(video_files['root'], 'videos')),
+        [
             dict(type='DecordInit'),
             dict(type='SampleWindowFrames', rule='video2npy'),
             dict(type='DecordDecode')
@@ -105,8 +106,11 @@ def test_afsd_frames(video_files, frame_index):
     assert decoded_indices(dataset[4]['inputs'][:, :10],
                            frame_index) == list(range(2, 30, 3))
     with pytest.raises(ValueError, match='frame_count'):
-        build(video_files, dict(video=video_files['root']), PACK,
-              frame_count='round')
+        build(
+            video_files,
+            dict(video=video_files['root']),
+            PACK,
+            frame_count='round')
 
 
 def test_video_training_augmentation(video_files, frame_index):

@@ -129,13 +129,13 @@ def test_pack_boundary_contrast():
     assert sample.ssl_segments.tolist() == [[0, 1], [2, 3], [4, 5]]
     assert sample.ssl_valid.tolist() == [True]
     # nothing when the pipeline has no BoundaryContrast
-    assert 'ssl_inputs' not in PackTADInputs()(
-        dict(META, feats=np.ones((2, 3))))['data_samples']
+    assert 'ssl_inputs' not in PackTADInputs()(dict(
+        META, feats=np.ones((2, 3))))['data_samples']
 
 
 def test_pack_pad_value():
-    inputs = PackTADInputs(pad_value=127.5)(
-        dict(META, feats=np.ones((2, 3))))['inputs']
+    inputs = PackTADInputs(pad_value=127.5)(dict(META, feats=np.ones(
+        (2, 3))))['inputs']
     assert inputs[:, 3:].eq(127.5).all() and inputs[:, :3].eq(1).all()
 
 
@@ -183,8 +183,9 @@ def test_sample_window_frames():
 def test_sample_window_frames_video2npy():
     """AFSD's video2npy keeps a frame each time its count reaches another
     fps / 10: frame ceil((k + 1) fps / 10) - 1 for step k."""
-    for fps, expected in ((30., [2, 5, 8, 11]), (25., [2, 4, 7, 9]),
-                          (24., [2, 4, 7, 9])):
+    for fps, expected in ((30., [2, 5, 8, 11]), (25., [2, 4, 7,
+                                                       9]), (24., [2, 4, 7,
+                                                                   9])):
         results = SampleWindowFrames(rule='video2npy')(
             dict(
                 time_shift=0.,
@@ -280,8 +281,10 @@ def test_raw_frame_init_flow_at_the_videos_fps(tmp_path):
 
 def test_pack_flow():
     # RawFrameDecode's flow layout: x, y images of each frame in turn
-    images = [np.full((4, 6), 10 * step + axis, np.uint8)
-              for step in range(3) for axis in range(2)]
+    images = [
+        np.full((4, 6), 10 * step + axis, np.uint8) for step in range(3)
+        for axis in range(2)
+    ]
     inputs = PackTADInputs()(dict(META, imgs=images,
                                   modality='Flow'))['inputs']
     assert inputs.shape == (2, 5, 4, 6)

@@ -79,8 +79,16 @@ def test_afsd_borders():
     assert window_borders('mmgaf', 0, 12, 12, 20) == (-np.inf, np.inf)
     assert window_borders('mmgaf', 40, 20, 100, 20) == (0., 20.)
     segments, labels = window_ground_truth(
-        np.array([[10., 10.6], [10., 20.], [19., 21.]]), np.arange(3), 0.5,
-        10., 0, 20, 100, 0.5, rule='afsd', window_size=20)
+        np.array([[10., 10.6], [10., 20.], [19., 21.]]),
+        np.arange(3),
+        0.5,
+        10.,
+        0,
+        20,
+        100,
+        0.5,
+        rule='afsd',
+        window_size=20)
     # [0, 1.2] is 0.2 of 1.2 inside [1, 20]: dropped; [0, 20] clipped to
     # [1, 20]; [18, 22] kept at [18, 20] even at the window's start
     np.testing.assert_allclose(segments, [[1, 20], [18, 20]])

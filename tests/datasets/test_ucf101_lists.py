@@ -18,9 +18,9 @@ def test_lists_from_hand_written_splits(tmp_path):
         write(tmp_path / 'classInd.txt', '1 Archery\n2 Bowling\n\n'))
     assert classes == {'Archery': 0, 'Bowling': 1}
     train = read_ucf101_split(
-        write(tmp_path / 'trainlist01.txt',
-              'Bowling/v_Bowling_g08_c01.avi 2\n'
-              'Archery/v_Archery_g09_c02.avi 1\n'), classes)
+        write(
+            tmp_path / 'trainlist01.txt', 'Bowling/v_Bowling_g08_c01.avi 2\n'
+            'Archery/v_Archery_g09_c02.avi 1\n'), classes)
     assert train == [('Bowling/v_Bowling_g08_c01.avi', 1),
                      ('Archery/v_Archery_g09_c02.avi', 0)]
     test = read_ucf101_split(
@@ -54,8 +54,7 @@ def test_bad_class_index(tmp_path, text, message):
 def test_official_split_1(shared_data, repo_root, tmp_path):
     result = subprocess.run([
         sys.executable,
-        osp.join(repo_root, 'tools', 'data', 'ucf101',
-                 'build_file_lists.py'),
+        osp.join(repo_root, 'tools', 'data', 'ucf101', 'build_file_lists.py'),
         osp.join(shared_data, 'ucf101'),
         str(tmp_path), '--split', '1'
     ],
@@ -67,7 +66,6 @@ def test_official_split_1(shared_data, repo_root, tmp_path):
     train = (tmp_path / 'ucf101_train_split_1_videos.txt').read_text()
     lines = train.splitlines()
     assert lines[0] == 'ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi 0'
-    assert {line.rsplit(' ', 1)[1] for line in lines} == {
-        str(label)
-        for label in range(101)
-    }
+    assert {line.rsplit(' ', 1)[1]
+            for line in lines} == {str(label)
+                                   for label in range(101)}

@@ -58,33 +58,36 @@ def test_scan_features_names_each_problem(tmp_path):
     }
     for path, (field, text) in cases.items():
         (problem, ) = scan_features(path, 'video_x', 'TC', feature_dim=4)
-        assert (problem.field, problem.video, problem.file) == (field,
-                                                                'video_x',
-                                                                path)
+        assert (problem.field, problem.video,
+                problem.file) == (field, 'video_x', path)
         assert text in problem.message
         assert 'video_x' in str(problem) and path in str(problem)
-    problems = scan_features(_save(tmp_path, feats), 'v', 'TC', 4,
-                             chunk_steps=8)
+    problems = scan_features(
+        _save(tmp_path, feats), 'v', 'TC', 4, chunk_steps=8)
     assert [p.message for p in problems] == [
         '2 NaN values, the first at step 7',
         '1 infinite values, the first at step 12',
         '1 |x| > 10000 values, the first at step 30'
     ]
     # layout CT reads the same values along the other axis
-    problems = scan_features(_save(tmp_path, feats.T, 'ct.npy'), 'v', 'CT',
-                             4, chunk_steps=8)
+    problems = scan_features(
+        _save(tmp_path, feats.T, 'ct.npy'), 'v', 'CT', 4, chunk_steps=8)
     assert [p.message.split(',')[1] for p in problems] == [
         ' the first at step 7', ' the first at step 12',
         ' the first at step 30'
     ]
-    assert scan_features(_save(tmp_path, np.ones((5, 4), np.float32),
-                               'ok.npy'), 'v', 'TC', 4) == []
+    assert scan_features(
+        _save(tmp_path, np.ones((5, 4), np.float32), 'ok.npy'), 'v', 'TC',
+        4) == []
 
 
 def test_coverage_flags_instances_past_the_features():
-    sample = dict(video_name='v', feature_path='v.npy',
-                  feature_time_scale=0.5, feature_time_shift=0.25,
-                  ann_segments=np.array([[1.0, 4.0], [8.0, 12.0]]))
+    sample = dict(
+        video_name='v',
+        feature_path='v.npy',
+        feature_time_scale=0.5,
+        feature_time_shift=0.25,
+        ann_segments=np.array([[1.0, 4.0], [8.0, 12.0]]))
     # 20 steps of half-second clips: the last covers 9.5 s to 10 s
     (problem, ) = check_coverage(sample, 20)
     assert 'cover the video up to 10.00 s' in problem.message

@@ -63,8 +63,7 @@ def flat(cfg, prefix=''):
 
 @pytest.mark.parametrize('twin,gaf,backbone', [
     ('i3d_ucf101.py', 'i3d_gaf_ucf101.py', 'ResNet3d'),
-    ('i3d-inception_ucf101.py', 'i3d-inception_gaf_ucf101.py',
-     'InceptionI3d'),
+    ('i3d-inception_ucf101.py', 'i3d-inception_gaf_ucf101.py', 'InceptionI3d'),
 ])
 def test_gaf_configs_differ_from_their_twin_in_the_neck_only(
         repo_root, twin, gaf, backbone):
@@ -77,13 +76,14 @@ def test_gaf_configs_differ_from_their_twin_in_the_neck_only(
     changed = {key for key in a.keys() | b.keys() if a.get(key) != b.get(key)}
     # GAF: the neck, the head that scores its background map, the second
     # optimizer and the hook that alternates them
-    assert {key.split('.')[0] for key in changed} <= {
-        'model', 'optim_wrapper', 'custom_hooks', 'find_unused_parameters',
-        'default_hooks', 'train_cfg'
-    }
-    assert {key for key in changed if key.startswith('train_cfg')} == {
-        'train_cfg.type'
-    }
+    assert {key.split('.')[0]
+            for key in changed} <= {
+                'model', 'optim_wrapper', 'custom_hooks',
+                'find_unused_parameters', 'default_hooks', 'train_cfg'
+            }
+    assert {key
+            for key in changed
+            if key.startswith('train_cfg')} == {'train_cfg.type'}
     model_changes = {
         key
         for key in changed
@@ -95,11 +95,13 @@ def test_gaf_configs_differ_from_their_twin_in_the_neck_only(
     assert with_gaf.model.cls_head.type.endswith('GAFRecognitionHead')
     # the twin's optimizer, inherited, is GAF's segment optimizer; GAF adds
     # the frame optimizer
-    assert {key for key in changed if key.startswith('optim_wrapper')} == {
-        'optim_wrapper.constructor', 'optim_wrapper.frame.type',
-        'optim_wrapper.frame.optimizer.type', 'optim_wrapper.frame.optimizer.lr',
-        'optim_wrapper.frame.optimizer.betas'
-    }
+    assert {key
+            for key in changed if key.startswith('optim_wrapper')} == {
+                'optim_wrapper.constructor', 'optim_wrapper.frame.type',
+                'optim_wrapper.frame.optimizer.type',
+                'optim_wrapper.frame.optimizer.lr',
+                'optim_wrapper.frame.optimizer.betas'
+            }
     for cfg in (without, with_gaf):
         cfg.model.backbone.pop('init_cfg', None)
         with DefaultScope.overwrite_default_scope(cfg.default_scope):

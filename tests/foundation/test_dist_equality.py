@@ -59,16 +59,26 @@ def run(repo_root, args, processes, timeout=600):
         script = 'dist_train.sh' if tool.endswith('train.py') else \
             'dist_test.sh'
         if script == 'dist_train.sh':
-            command = ['bash', osp.join('tools', script), rest[0],
-                       str(processes)] + rest[1:]
+            command = [
+                'bash',
+                osp.join('tools', script), rest[0],
+                str(processes)
+            ] + rest[1:]
         else:
-            command = ['bash', osp.join('tools', script), rest[0], rest[1],
-                       str(processes)] + rest[2:]
+            command = [
+                'bash',
+                osp.join('tools', script), rest[0], rest[1],
+                str(processes)
+            ] + rest[2:]
     result = subprocess.run(
-        command, cwd=repo_root, env=env, capture_output=True, text=True,
+        command,
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=timeout)
-    assert result.returncode == 0, (result.stdout[-3000:] +
-                                    result.stderr[-3000:])
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-3000:])
     return result.stdout + result.stderr
 
 
@@ -82,8 +92,8 @@ def trained(repo_root, tmp_path_factory):
     for name, processes, batch in ((1, 1, 8), (2, 2, 4), ('half', 1, 4)):
         work_dir = root / f'train_{name}'
         run(repo_root, [
-            'tools/train.py', CONFIG, '--work-dir', str(work_dir),
-            '--cfg-options', *data_options(data_root),
+            'tools/train.py', CONFIG, '--work-dir',
+            str(work_dir), '--cfg-options', *data_options(data_root),
             f'train_dataloader.batch_size={batch}',
             'train_dataloader.dataset.indices=8', 'train_cfg.max_epochs=2',
             'train_cfg.val_interval=10', 'default_hooks.checkpoint.interval=2',
@@ -98,8 +108,8 @@ def test_two_processes_train_as_one(trained):
     one = torch.load(runs[1])['state_dict']
     two = torch.load(runs[2])['state_dict']
     assert one.keys() == two.keys()
-    worst = max((one[k].float() - two[k].float()).abs().max().item()
-                for k in one)
+    worst = max(
+        (one[k].float() - two[k].float()).abs().max().item() for k in one)
     print(f'max |weight difference| after 2 epochs: {worst:.3g}')
     assert worst <= WEIGHT_TOLERANCE
     # and one process with half the batch would train otherwise: the
@@ -116,7 +126,8 @@ def test_dist_test_gathers_every_window_once(repo_root, trained, tmp_path):
     for processes in (1, 2):
         out_file = tmp_path / f'results_{processes}.json'
         log = run(repo_root, [
-            'tools/test.py', CONFIG, str(runs[1]), '--work-dir',
+            'tools/test.py', CONFIG,
+            str(runs[1]), '--work-dir',
             str(tmp_path / f'test_{processes}'), '--cfg-options',
             *data_options(data_root), f'test_evaluator.out_file={out_file}'
         ], processes)

@@ -42,12 +42,11 @@ def test_two_cpu_processes_all_reduce_gradients(repo_root, tmp_path):
                             capture_output=True,
                             text=True,
                             timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
-        -3000:]
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
     assert 'gloo' in result.stdout + result.stderr
 
-    trained = torch.load(
-        tmp_path / 'work' / 'iter_1.pth')['state_dict']
+    trained = torch.load(tmp_path / 'work' / 'iter_1.pth')['state_dict']
 
     # expected: SGD step with the mean of the two samples' gradients
     data = ToyData()

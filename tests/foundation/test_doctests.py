@@ -9,10 +9,12 @@ import mmgaf.models.ops.boundary_pooling
 import mmgaf.utils.dist_env
 
 
-@pytest.mark.parametrize('module', [
-    mmgaf.models.necks.gaf, mmgaf.models.localizers.afsd,
-    mmgaf.models.ops.boundary_pooling, mmgaf.utils.dist_env
-], ids=lambda module: module.__name__)
+@pytest.mark.parametrize(
+    'module', [
+        mmgaf.models.necks.gaf, mmgaf.models.localizers.afsd,
+        mmgaf.models.ops.boundary_pooling, mmgaf.utils.dist_env
+    ],
+    ids=lambda module: module.__name__)
 def test_examples(module):
     results = doctest.testmod(
         module, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)

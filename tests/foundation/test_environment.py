@@ -39,7 +39,10 @@ def test_release_tuple(version, expected):
 
 def test_check_names_what_to_install(monkeypatch):
     fake = dict(
-        torch='2.13.0', mmengine='0.10.7', mmcv=None, mmaction2='1.2.0',
+        torch='2.13.0',
+        mmengine='0.10.7',
+        mmcv=None,
+        mmaction2='1.2.0',
         mmdet='3.1.0')
     fake['mmcv-lite'] = '2.0.1'
 

@@ -96,8 +96,8 @@ def test_list_entry_gives_one_entry_per_config(tmp_path):
                            ['configs/bsn/tem.py', 'configs/bsn/pem.py'])
     tem = get_cfg_metainfo(package, 'bsn/tem.py')
     pem = get_cfg_metainfo(package, 'bsn/pem.py')
-    assert tem == dict(Name='bsn', Config='configs/bsn/tem.py',
-                       Weights='w.pth')
+    assert tem == dict(
+        Name='bsn', Config='configs/bsn/tem.py', Weights='w.pth')
     assert pem['Config'] == 'configs/bsn/pem.py'
     assert pem['Name'] == 'bsn'  # the first entry of a config wins
     # a base config is in no metafile: ValueError, on which MMEngine looks
@@ -108,8 +108,10 @@ def test_list_entry_gives_one_entry_per_config(tmp_path):
 
 def test_malformed_entry_names_metafile_and_model(tmp_path):
     package = fake_package(tmp_path, dict(path='configs/bsn/tem.py'))
-    with pytest.raises(ValueError, match=r"metafile.yml: model 'bsn' has "
-                       r'Config .*expected a path or a list of paths'):
+    with pytest.raises(
+            ValueError,
+            match=r"metafile.yml: model 'bsn' has "
+            r'Config .*expected a path or a list of paths'):
         get_cfg_metainfo(package, 'bsn/tem.py')
 
 

@@ -33,8 +33,7 @@ def gaf_afsd_per_step(repo_root):
     neck.cvae = dict(
         type='ConditionalVAE', hidden_channels=128, latent_channels=64)
     neck.loss_detection.update(
-        background_trains_detector=False,
-        background_reduction='interval_mean')
+        background_trains_detector=False, background_reduction='interval_mean')
     cfg.model.neck = neck
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)

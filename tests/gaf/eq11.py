@@ -5,7 +5,8 @@ from torch import Tensor
 from mmgaf.models.gaf.temporal_projection import broadcast_over
 
 
-def weighted_temporal_mean(x: Tensor, weights: Tensor,
+def weighted_temporal_mean(x: Tensor,
+                           weights: Tensor,
                            eps: float = 1e-6) -> Tensor:
     """Paper eq. 11: ``Σ_t w_t f_t / Σ_t w_t`` (per channel for per-channel
     weights).

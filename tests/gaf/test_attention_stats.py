@@ -15,8 +15,7 @@ from mmgaf.structures import TADDataSample
 @pytest.fixture(scope='module')
 def stats_module(repo_root):
     path = osp.join(repo_root, 'benchmarks', 'gaf_attention_stats.py')
-    spec = importlib.util.spec_from_file_location('gaf_attention_stats',
-                                                  path)
+    spec = importlib.util.spec_from_file_location('gaf_attention_stats', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -76,8 +75,8 @@ class TinyGAFModel(torch.nn.Module):
 def tiny_window(segments, valid_len, window=12, channels=4, seed=0):
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.zeros(channels, window)
-    inputs[1:, :valid_len] = torch.randn(channels - 1, valid_len,
-                                         generator=generator)
+    inputs[1:, :valid_len] = torch.randn(
+        channels - 1, valid_len, generator=generator)
     for start, end in segments:
         inputs[0, start:end] = 1.
     sample = TADDataSample(
@@ -94,8 +93,7 @@ def tiny_model_and_data():
     neck = GAFNeck(
         in_channels=4,
         attention=dict(type='SegmentAttention', hidden_channels=32),
-        cvae=dict(
-            type='ConditionalVAE', hidden_channels=8, latent_channels=3))
+        cvae=dict(type='ConditionalVAE', hidden_channels=8, latent_channels=3))
     neck.init_weights()
     neck.attention_heads[0] = StepIndicatorAttention()
     # the second window is padded after step 9: those steps do not count
@@ -143,24 +141,23 @@ def test_cvae_diagnostics_by_hand(stats_module, tiny_model_and_data):
     lambdas = torch.cat(lambdas)
     assert stats['kl_mean_nats'] == pytest.approx(
         0.5 * lambdas.pow(2).mean().item(), rel=1e-5)
-    assert stats['kl_max_nats'] == pytest.approx(stats['kl_mean_nats'],
-                                                 rel=1e-5)
+    assert stats['kl_max_nats'] == pytest.approx(
+        stats['kl_mean_nats'], rel=1e-5)
     assert stats['latent_dims'] == 3
     assert stats['kl_active_dims'] == 3
     assert stats['recon_posterior'] == pytest.approx(
         torch.cat([e.flatten() for e in errors_posterior]).mean().item(),
         rel=1e-5)
     assert stats['recon_prior_mean'] == pytest.approx(
-        torch.cat([e.flatten() for e in errors_prior]).mean().item(),
-        rel=1e-5)
+        torch.cat([e.flatten() for e in errors_prior]).mean().item(), rel=1e-5)
     assert stats['feature_variance'] == pytest.approx(
         torch.cat(feats, 1).var(1, unbiased=False).mean().item(), rel=1e-5)
     text = stats_module.format_stats('tiny', stats)
     assert 'nats' in text and 'AUC 1.000' in text
 
 
-def test_attention_statistics_need_both_kinds_of_steps(
-        stats_module, tiny_model_and_data):
+def test_attention_statistics_need_both_kinds_of_steps(stats_module,
+                                                       tiny_model_and_data):
     model, _ = tiny_model_and_data
     with pytest.raises(ValueError, match='both action and background'):
         stats_module.attention_stats(model, [tiny_window([(0, 12)], 12)])

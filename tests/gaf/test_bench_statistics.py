@@ -77,20 +77,20 @@ def test_paired_difference_needs_two_common_seeds(bench):
 
 def test_comparisons_cover_every_row_and_the_ladder(bench):
     names = [
-        'AFSD', 'row 1: L_ai', 'row 2: + L_n-ai',
-        'row 3: + L_R (AFSD + GAF)'
+        'AFSD', 'row 1: L_ai', 'row 2: + L_n-ai', 'row 3: + L_R (AFSD + GAF)'
     ]
     results = {
-        name: {seed: float(i + seed * seed) for seed in range(3)}
+        name: {
+            seed: float(i + seed * seed)
+            for seed in range(3)
+        }
         for i, name in enumerate(names)
     }
     pairs = [(a, b) for a, b, _ in bench.comparisons(results)]
-    assert pairs == [
-        ('row 1: L_ai', 'AFSD'), ('row 2: + L_n-ai', 'AFSD'),
-        ('row 3: + L_R (AFSD + GAF)', 'AFSD'),
-        ('row 3: + L_R (AFSD + GAF)', 'row 2: + L_n-ai'),
-        ('row 2: + L_n-ai', 'row 1: L_ai')
-    ]
+    assert pairs == [('row 1: L_ai', 'AFSD'), ('row 2: + L_n-ai', 'AFSD'),
+                     ('row 3: + L_R (AFSD + GAF)', 'AFSD'),
+                     ('row 3: + L_R (AFSD + GAF)', 'row 2: + L_n-ai'),
+                     ('row 2: + L_n-ai', 'row 1: L_ai')]
 
 
 def test_every_benchmark_config_exists(bench, repo_root):
@@ -107,8 +107,7 @@ def test_data_options_point_every_part_at_the_copy(bench):
 
 @pytest.mark.parametrize('name', [
     'row 3: + L_R (AFSD + GAF)', "row 3, the authors' L_n-ai",
-    "row 3, mmgaf's plain CVAE",
-    'row 3 without L_R'
+    "row 3, mmgaf's plain CVAE", 'row 3 without L_R'
 ])
 def test_every_variant_builds_what_it_names(bench, repo_root, name):
     config, options = bench.CONFIGS[name]
@@ -122,8 +121,8 @@ def test_every_variant_builds_what_it_names(bench, repo_root, name):
     neck = model.neck
     # mmgaf's L_n-ai unless the name says otherwise
     authors = "authors' L_n-ai" in name
-    assert neck.loss_detection.background_reduction == (
-        'sum' if authors else 'interval_mean')
+    assert neck.loss_detection.background_reduction == ('sum' if authors else
+                                                        'interval_mean')
     assert neck.loss_detection.background_trains_detector == authors
     cvae = neck.cvaes[0]
     assert type(neck.attention_heads[0]).__name__ == 'ChannelTimeAttention'

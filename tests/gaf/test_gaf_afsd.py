@@ -40,8 +40,8 @@ def test_frozen_detector_loss_reaches_only_the_features(gaf_afsd):
     # the flags are back: the next, unfrozen pass trains the detector
     assert all(p.requires_grad for p in detector_params(model))
     sum(model.loss_by_feat(inputs, samples).values()).backward()
-    assert all(p.grad is not None for p in detector_params(model)
-               if p.requires_grad)
+    assert all(
+        p.grad is not None for p in detector_params(model) if p.requires_grad)
 
 
 def test_phases_on_the_localizer(gaf_afsd_per_step):
@@ -49,14 +49,15 @@ def test_phases_on_the_localizer(gaf_afsd_per_step):
     model.train()
     inputs, samples = batch()
     model.neck.set_phase('frame')
-    assert set(model(inputs, samples, mode='loss')) == {
-        'loss_cvae_rec', 'loss_cvae_kl'
-    }
+    assert set(model(inputs, samples,
+                     mode='loss')) == {'loss_cvae_rec', 'loss_cvae_kl'}
     model.neck.set_phase('segment')
     model.zero_grad()
     losses = model(inputs, samples, mode='loss')
-    assert {'loss_cls', 'loss_loc', 'loss_prop_cls', 'bg_loss_cls',
-            'bg_loss_loc', 'loss_recon'} <= set(losses)
+    assert {
+        'loss_cls', 'loss_loc', 'loss_prop_cls', 'bg_loss_cls', 'bg_loss_loc',
+        'loss_recon'
+    } <= set(losses)
     assert not any(key.startswith('loss_cvae') for key in losses)
     # only the background classification: its gradient reaches the
     # attention head, not the detector

@@ -14,9 +14,9 @@ from mmgaf.models.gaf import ChannelTimeAttention, ConditionalVAE
 from mmgaf.models.gaf.temporal_projection import broadcast_over
 from mmgaf.models.losses import BACKGROUND_LABEL, ActionBackgroundLoss
 from mmgaf.models.necks import GAFNeck, weighted_map
-from tests.gaf.eq11 import weighted_temporal_mean
 from mmgaf.registry import MODELS
 from mmgaf.structures import TADDataSample
+from tests.gaf.eq11 import weighted_temporal_mean
 
 
 def channel_time_neck(latent_channels=32, **kwargs):
@@ -43,8 +43,8 @@ def test_channel_time_attention_is_one_probability_per_channel_and_step():
     head.init_weights()
     x = torch.randn(2, 32, 12)
     # it starts near 0.5 everywhere: the foreground map near the identity
-    torch.testing.assert_close(head(x), torch.full((2, 32, 12), 0.5),
-                               atol=0.05, rtol=0)
+    torch.testing.assert_close(
+        head(x), torch.full((2, 32, 12), 0.5), atol=0.05, rtol=0)
     with torch.no_grad():
         torch.nn.init.normal_(head.time_mixing.weight)
     attention = head(x)
@@ -97,7 +97,8 @@ def test_per_channel_eq11_by_hand():
     shared = torch.rand(2, 5)
     feats = torch.randn(2, 3, 5, 2, 2)
     torch.testing.assert_close(
-        weighted_map(feats, shared.unsqueeze(1).expand(-1, 3, -1)),
+        weighted_map(feats,
+                     shared.unsqueeze(1).expand(-1, 3, -1)),
         weighted_map(feats, shared))
 
 
@@ -162,8 +163,9 @@ def test_authors_cvae_layers_by_hand():
     pre = expansion.conv(hidden)
     torch.testing.assert_close(
         expansion(hidden),
-        F.relu(F.group_norm(pre, 32, expansion.post[0].weight,
-                            expansion.post[0].bias)))
+        F.relu(
+            F.group_norm(pre, 32, expansion.post[0].weight,
+                         expansion.post[0].bias)))
     out = cvae(x, attention)
     assert out.mean.shape == (2, 64, 7)
     assert (out.reconstruction >= 0).all()
@@ -215,8 +217,8 @@ def test_background_sum_is_the_authors_normalisation(gaf_afsd_per_step):
         summed = ActionBackgroundLoss(
             action_weight=0.,
             background_loss_keys=('loss_cls', 'loss_loc'),
-            background_reduction='sum')(detector_loss, background,
-                                        background, samples)
+            background_reduction='sum')(detector_loss, background, background,
+                                        samples)
         averaged = ActionBackgroundLoss(
             action_weight=0.,
             background_loss_keys=('loss_cls', ))(detector_loss, background,
@@ -231,12 +233,11 @@ def test_background_sum_is_the_authors_normalisation(gaf_afsd_per_step):
     assert num_interval > 100
     # 35 x the sum over all priors of the batch, no positive to divide by;
     # no localisation target either
-    torch.testing.assert_close(summed['bg_loss_cls'], 35. * total,
-                               rtol=1e-5, atol=0)
+    torch.testing.assert_close(
+        summed['bg_loss_cls'], 35. * total, rtol=1e-5, atol=0)
     assert summed['bg_loss_loc'].item() == 0.
-    torch.testing.assert_close(averaged['bg_loss_cls'],
-                               35. * total / num_interval,
-                               rtol=1e-5, atol=0)
+    torch.testing.assert_close(
+        averaged['bg_loss_cls'], 35. * total / num_interval, rtol=1e-5, atol=0)
 
 
 def test_background_reduction_is_validated():
@@ -244,8 +245,7 @@ def test_background_reduction_is_validated():
         ActionBackgroundLoss(background_reduction='mean')
 
 
-def test_background_pass_trains_the_detector_when_asked(
-        gaf_afsd_per_step):
+def test_background_pass_trains_the_detector_when_asked(gaf_afsd_per_step):
     model = gaf_afsd_per_step
     model.train()
     model.neck.set_phase('segment')
@@ -274,8 +274,7 @@ def test_the_default_switches(repo_root):
     neck = cfg.model.neck
     assert neck.attention == dict(
         type='ChannelTimeAttention', num_steps=128, hidden_channels=128)
-    assert (neck.cvae.hidden_channels, neck.cvae.latent_channels) == (256,
-                                                                      256)
+    assert (neck.cvae.hidden_channels, neck.cvae.latent_channels) == (256, 256)
     assert neck.cvae.norm_cfg == dict(type='GN', num_groups=32)
     assert neck.cvae.act_cfg == dict(type='ReLU')
     # L_n-ai trains λ only, averaged over the background intervals
@@ -297,8 +296,9 @@ def test_the_default_switches(repo_root):
     segment = model(inputs, afsd_samples(), mode='loss')
     assert {'loss_cls', 'bg_loss_cls', 'bg_loss_loc', 'loss_recon'} <= \
         set(segment)
-    assert all(torch.isfinite(v).all() for v in segment.values()
-               if isinstance(v, torch.Tensor))
+    assert all(
+        torch.isfinite(v).all() for v in segment.values()
+        if isinstance(v, torch.Tensor))
     model.eval()
     with torch.no_grad():
         weights = model.neck.attend(inputs)[0].weights

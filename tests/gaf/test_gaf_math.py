@@ -16,8 +16,8 @@ def small_neck(**kwargs):
     cfg = dict(
         in_channels=16,
         attention=dict(type='SegmentAttention', hidden_channels=32),
-        cvae=dict(type='ConditionalVAE', hidden_channels=32,
-                  latent_channels=8))
+        cvae=dict(
+            type='ConditionalVAE', hidden_channels=32, latent_channels=8))
     cfg.update(kwargs)
     neck = GAFNeck(**cfg)
     neck.init_weights()
@@ -108,8 +108,7 @@ def test_reconstruction_loss_weight_scale():
     ([], 10., 0., [[0., 10.]]),
     ([[2., 4.]], 10., 0., [[0., 2.], [4., 10.]]),
     ([[0., 4.], [6., 10.]], 10., 0., [[4., 6.]]),
-    ([[5., 7.], [1., 3.], [2., 4.]], 10., 0., [[0., 1.], [4., 5.],
-                                                [7., 10.]]),
+    ([[5., 7.], [1., 3.], [2., 4.]], 10., 0., [[0., 1.], [4., 5.], [7., 10.]]),
     ([[1., 3.], [3., 5.]], 10., 0., [[0., 1.], [5., 10.]]),
     ([[1., 8.], [2., 3.]], 10., 0., [[0., 1.], [8., 10.]]),
     ([[-2., 3.], [9., 12.]], 10., 0., [[3., 9.]]),
@@ -137,8 +136,7 @@ def test_cvae_prior_and_deterministic_generation():
     # encoder outputs match its reconstruction pass when not sampling
     x = torch.randn(2, 16, 7)
     out = cvae(x, attention, sample=False)
-    assert torch.allclose(out.reconstruction,
-                          cvae.decode(out.mean, attention))
+    assert torch.allclose(out.reconstruction, cvae.decode(out.mean, attention))
 
 
 def test_reconstruction_loss_reaches_attention_not_the_decoder():

@@ -27,8 +27,7 @@ def toy(num_videos=40, found=None):
             duration=60.,
             annotations=[dict(label='a', segment=[10., 20.])])
         segment = [10., 20.] if i in found else [40., 50.]
-        results[name] = [dict(label='a', score=1. - i / 100,
-                              segment=segment)]
+        results[name] = [dict(label='a', score=1. - i / 100, segment=segment)]
     database['t000'] = dict(subset='training', duration=60., annotations=[])
     return dict(database=database), dict(results=results)
 

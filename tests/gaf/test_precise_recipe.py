@@ -59,8 +59,8 @@ def learning_rates(scheduler_cfgs, epoch_length, epochs, lr=2e-3):
     optimizer = torch.optim.Adam([param], lr=lr)
     schedulers = [
         PARAM_SCHEDULERS.build(
-            cfg, default_args=dict(optimizer=optimizer,
-                                   epoch_length=epoch_length))
+            cfg,
+            default_args=dict(optimizer=optimizer, epoch_length=epoch_length))
         for cfg in scheduler_cfgs
     ]
     rates = []
@@ -72,9 +72,9 @@ def learning_rates(scheduler_cfgs, epoch_length, epochs, lr=2e-3):
     return rates
 
 
-@pytest.mark.parametrize('key,paper_epoch', [('precise_param_scheduler', 1),
-                                             ('precise_gaf_param_scheduler',
-                                              2)])
+@pytest.mark.parametrize('key,paper_epoch',
+                         [('precise_param_scheduler', 1),
+                          ('precise_gaf_param_scheduler', 2)])
 def test_warm_up_then_step(repo_root, key, paper_epoch):
     cfg = load(repo_root, 'afsd/afsd_synthetic_precise.py')
     epoch_length = 10

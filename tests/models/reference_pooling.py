@@ -14,10 +14,10 @@ def reference_pooling(x, segments):
         for n in range(segments.size(1)):
             parts = []
             for h in range(2):
-                left = min(max(int(segments[b, n, 2 * h].item()), 0),
-                           length - 1)
-                right = min(max(int(segments[b, n, 2 * h + 1].item()), 0),
-                            length - 1)
+                left = min(
+                    max(int(segments[b, n, 2 * h].item()), 0), length - 1)
+                right = min(
+                    max(int(segments[b, n, 2 * h + 1].item()), 0), length - 1)
                 right = max(left, right)
                 # torch.max returns the first maximal index on ties.
                 parts.append(x[b, h * half:(h + 1) * half,

@@ -11,7 +11,6 @@ from mmgaf.structures import TADDataSample
 NUM_CLASSES = 3
 CHANNELS = 64
 
-
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
@@ -131,8 +130,8 @@ def test_training_reduces_loss_and_finds_the_actions():
         assert (pred.segments[:, 1] <= sample.valid_len).all()
         assert (pred.segments[:, 0] <= pred.segments[:, 1]).all()
         assert ((pred.scores > 0.01) & (pred.scores <= 1)).all()
-        assert pred.scores.tolist() == sorted(pred.scores.tolist(),
-                                              reverse=True)
+        assert pred.scores.tolist() == sorted(
+            pred.scores.tolist(), reverse=True)
         assert result.metainfo['video_name'] == 'video'
         # Every action is found among the five best detections: right
         # class, tIoU at least 0.5.
@@ -141,8 +140,8 @@ def test_training_reduces_loss_and_finds_the_actions():
             inter = (torch.minimum(pred.segments[:, 1], torch.tensor(end)) -
                      torch.maximum(pred.segments[:, 0],
                                    torch.tensor(start))).clamp(min=0)
-            union = (pred.segments[:, 1] - pred.segments[:, 0]) + (
-                end - start) - inter
+            union = (pred.segments[:, 1] -
+                     pred.segments[:, 0]) + (end - start) - inter
             assert ((inter / union >= 0.5) & (pred.labels == label)).any()
 
 
@@ -163,16 +162,16 @@ class FakeGAFNeck(nn.Module):
         for sample in data_samples:
             other = sample.clone()
             other.gt_instances = InstanceData(
-                segments=torch.tensor([[0., 3.]]),
-                labels=torch.tensor([-1]))
+                segments=torch.tensor([[0., 3.]]), labels=torch.tensor([-1]))
             background.append(other)
         foreground = detector_loss(x * self.scale, data_samples)
         background_losses = detector_loss(x * (2 - self.scale), background)
         self.calls.append((x, data_samples))
         losses = dict(foreground)
-        losses.update(
-            {f'bg_{key}': value
-             for key, value in background_losses.items()})
+        losses.update({
+            f'bg_{key}': value
+            for key, value in background_losses.items()
+        })
         return losses
 
 
@@ -183,9 +182,10 @@ def test_neck_with_loss_with_detector_takes_over():
     (features, given), = model.neck.calls
     assert features is x and given is samples
     assert 'loss_neck' not in losses
-    assert {key for key in losses if key.startswith('bg_')} == {
-        'bg_' + key for key in losses if not key.startswith('bg_')
-    }
+    assert {key
+            for key in losses if key.startswith('bg_')
+            } == {'bg_' + key
+                  for key in losses if not key.startswith('bg_')}
     # The background windows hold one background interval and no action.
     assert losses['bg_loss_loc'].item() == 0
     assert losses['bg_loss_prop_loc'].item() == 0
@@ -226,11 +226,13 @@ def test_plain_neck_runs_and_adds_aux_losses():
 
 
 def test_background_only_window_through_localizer():
-    model = build(afsd_cfg(loss=dict(type='AFSDLoss',
-                                     background_loc_weight=1.)))
+    model = build(
+        afsd_cfg(loss=dict(type='AFSDLoss', background_loc_weight=1.)))
     x, _ = batch()
-    samples = [window([[0., 10.], [20., 32.]], [-1, -1]),
-               window([[5., 9.]], [-1])]
+    samples = [
+        window([[0., 10.], [20., 32.]], [-1, -1]),
+        window([[5., 9.]], [-1])
+    ]
     losses = model.loss_by_feat(x, samples)
     assert losses['loss_loc'].item() > 0
     for key in ('loss_prop_loc', 'loss_centerness'):
@@ -317,8 +319,7 @@ def test_softmax_loss_switches_heads_and_post_processor():
                 logits = torch.full_like(outputs[key], -20.)
                 logits[..., channel] = 20.
                 forced[key] = logits
-            forced['centerness'] = torch.full_like(outputs['centerness'],
-                                                   20.)
+            forced['centerness'] = torch.full_like(outputs['centerness'], 20.)
             result, = model.post_processor(forced, 4., samples[:1])
             assert set(result.pred_instances.labels.tolist()) == expected
     plain = build(afsd_cfg())
@@ -352,15 +353,14 @@ def with_ssl(samples, x, valid):
     for i, (sample, ok) in enumerate(zip(samples, valid)):
         sample = sample.clone()
         sample.ssl_inputs = x[i].flip(-1)
-        sample.ssl_segments = torch.tensor([[4., 9.], [14., 20.],
-                                            [10., 13.]])
+        sample.ssl_segments = torch.tensor([[4., 9.], [14., 20.], [10., 13.]])
         sample.ssl_valid = torch.tensor([ok])
         out.append(sample)
     return out
 
 
-TRIPLET = dict(type='AFSDTripletLoss', level_weights=(1., .1, .1),
-               loss_weight=0.1)
+TRIPLET = dict(
+    type='AFSDTripletLoss', level_weights=(1., .1, .1), loss_weight=0.1)
 
 
 def test_boundary_contrast_pass():
@@ -390,15 +390,13 @@ def test_boundary_contrast_pass():
     first = model.loss_boundary_contrast(
         model.boundary_feats(x[:1].flip(-1)),
         ssl_samples[0].ssl_segments[None] * 4.)
-    torch.testing.assert_close(both['loss_triplet'],
-                               (first + expected) / 2)
+    torch.testing.assert_close(both['loss_triplet'], (first + expected) / 2)
     # none valid, or no fields at all: 0
     none = model(x, with_ssl(samples, x, [False, False]), mode='loss')
     assert none['loss_triplet'].item() == 0
     assert model(x, samples, mode='loss')['loss_triplet'].item() == 0
     # switched off: no term
-    assert 'loss_triplet' not in build(afsd_cfg())(x, ssl_samples,
-                                                   mode='loss')
+    assert 'loss_triplet' not in build(afsd_cfg())(x, ssl_samples, mode='loss')
 
 
 def test_boundary_contrast_normalises_like_the_inputs():
@@ -409,7 +407,9 @@ def test_boundary_contrast_normalises_like_the_inputs():
             loss_boundary_contrast=TRIPLET,
             # one mean and std for all channels of (B, C, T) features
             data_preprocessor=dict(
-                type='ActionDataPreprocessor', mean=[1.], std=[2.],
+                type='ActionDataPreprocessor',
+                mean=[1.],
+                std=[2.],
                 format_shape='NCHW')))
     x, samples = batch()
     ssl_samples = with_ssl(samples, x, valid=[True, False])
@@ -443,12 +443,10 @@ def test_boundary_contrast_follows_the_detector_under_a_gaf_neck():
         def loss_with_detector(self, x, data_samples, detector_loss):
             if not self.train_detector:
                 return dict(loss_neck=self.scale * 0.)
-            return super().loss_with_detector(x, data_samples,
-                                              detector_loss)
+            return super().loss_with_detector(x, data_samples, detector_loss)
 
     model = build(
-        afsd_cfg(neck=dict(type=PhasedNeck),
-                 loss_boundary_contrast=TRIPLET))
+        afsd_cfg(neck=dict(type=PhasedNeck), loss_boundary_contrast=TRIPLET))
     x, samples = batch()
     ssl_samples = with_ssl(samples, x, [True, False])
     losses = model(x, ssl_samples, mode='loss')

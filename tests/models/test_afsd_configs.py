@@ -8,7 +8,6 @@ from mmengine.config import Config
 
 from mmgaf.registry import MODELS
 
-
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
@@ -21,8 +20,8 @@ def test_every_config_is_there(repo_root):
     assert {
         'afsd_thumos14_i3d-feat.py', 'afsd_thumos14_i3d-e2e.py',
         'afsd_thumos14_i3d-e2e_flow.py', 'afsd_activitynet_feat.py',
-        'afsd_activitynet_i3d-e2e.py',
-        'afsd_synthetic.py', 'afsd_thumos14_i3d-feat_two-stream.py'
+        'afsd_activitynet_i3d-e2e.py', 'afsd_synthetic.py',
+        'afsd_thumos14_i3d-feat_two-stream.py'
     } <= names
 
 
@@ -103,8 +102,9 @@ def test_recipe_configs_follow_afsd(repo_root, name):
         assert model.post_processor.max_per_window is None
         assert model.post_processor.score_thr == 0.01
     assert cfg.train_dataloader.batch_size == 1
-    assert cfg.optim_wrapper.get('optimizer', cfg.optim_wrapper.get(
-        'segment', {}).get('optimizer')).type == 'Adam'
+    assert cfg.optim_wrapper.get(
+        'optimizer',
+        cfg.optim_wrapper.get('segment', {}).get('optimizer')).type == 'Adam'
 
 
 def test_synthetic_config_keeps_mmgaf_defaults(repo_root):
@@ -131,8 +131,7 @@ def test_recipe_init_is_glorot_everywhere(repo_root):
     convs = [
         model.coarse_head.conv_cls, model.coarse_head.conv_loc,
         model.refine_head.conv_cls, model.refine_head.conv_loc,
-        model.refine_head.conv_centerness,
-        model.coarse_head.loc_tower[0].conv,
+        model.refine_head.conv_centerness, model.coarse_head.loc_tower[0].conv,
         model.refine_head.cls_branch.fuse_conv.conv,
         model.pyramid.downsample_convs[0].conv,
         model.pyramid.frame_convs[2].conv
@@ -156,8 +155,7 @@ def test_activitynet_end_to_end_config(repo_root):
     class-agnostic (2 channels), fpn_strides, and its initialisation:
     normal(0, 0.01) on the heads' convolutions, glorot on the pyramid."""
     cfg = Config.fromfile(
-        osp.join(repo_root, 'configs', 'afsd',
-                 'afsd_activitynet_i3d-e2e.py'))
+        osp.join(repo_root, 'configs', 'afsd', 'afsd_activitynet_i3d-e2e.py'))
     assert cfg.model.loss_boundary_contrast.loss_weight == 0.1
     assert cfg.optim_wrapper.optimizer == dict(
         type='Adam', lr=1e-4, weight_decay=1e-4)
@@ -167,8 +165,9 @@ def test_activitynet_end_to_end_config(repo_root):
     assert model.pyramid.frames_per_step == 1
     assert model.coarse_head.cls_out_channels == 2
     assert model.coarse_head.distance_strides == (4, 8, 16, 32, 64, 128)
-    for conv in (model.coarse_head.conv_cls, model.coarse_head.cls_tower[0]
-                 .conv, model.refine_head.loc_branch.fuse_conv.conv,
+    for conv in (model.coarse_head.conv_cls,
+                 model.coarse_head.cls_tower[0].conv,
+                 model.refine_head.loc_branch.fuse_conv.conv,
                  model.refine_head.conv_centerness):
         assert abs(conv.weight.std().item() - 0.01) < 0.002
         assert conv.bias.abs().max() == 0
@@ -236,9 +235,10 @@ def test_synthetic_parity_config_is_the_recipe(repo_root):
     assert cfg.model.post_processor == recipe.model.post_processor
     assert cfg.optim_wrapper == synthetic.optim_wrapper
     assert cfg.train_cfg == synthetic.train_cfg
-    assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline
-            ] == ['LoadFeatures', 'CropWindow', 'ConvertGtToWindow',
-                  'BoundaryContrast', 'PackTADInputs']
+    assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline] == [
+        'LoadFeatures', 'CropWindow', 'ConvertGtToWindow', 'BoundaryContrast',
+        'PackTADInputs'
+    ]
     assert cfg.val_evaluator.nms_cfg.max_per_class == 5000
     assert cfg.val_evaluator.max_per_video == -1
     model = MODELS.build(cfg.model)

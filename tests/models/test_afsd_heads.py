@@ -5,9 +5,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import InstanceData
 
-from mmgaf.models.heads import (AFSDCoarseHead, AFSDPostProcessor,
-                                AFSDPyramid, AFSDRefineHead,
-                                boundary_regions)
+from mmgaf.models.heads import (AFSDCoarseHead, AFSDPostProcessor, AFSDPyramid,
+                                AFSDRefineHead, boundary_regions)
 from mmgaf.structures import TADDataSample
 
 
@@ -16,10 +15,9 @@ def test_pyramid_on_features():
     pyramid.init_weights()
     x = torch.randn(2, 24, 64, requires_grad=True)
     levels, frame_feat = pyramid(x)
-    assert [tuple(level.shape) for level in levels] == [
-        (2, 32, 64), (2, 32, 32), (2, 32, 16), (2, 32, 8), (2, 32, 4),
-        (2, 32, 2)
-    ]
+    assert [tuple(level.shape)
+            for level in levels] == [(2, 32, 64), (2, 32, 32), (2, 32, 16),
+                                     (2, 32, 8), (2, 32, 4), (2, 32, 2)]
     assert frame_feat.shape == (2, 32, 256)
     assert pyramid.frames_per_step == 4
     # Level 1 is a stride-2 convolution of the projected features, and is
@@ -58,8 +56,8 @@ def test_pyramid_on_backbone_levels():
 
 def test_pyramid_rejects_wrong_input_kind():
     with pytest.raises(ValueError, match='features'):
-        AFSDPyramid(in_channels=8, feat_channels=32)((torch.randn(1, 8, 4,
-                                                                  2, 2), ))
+        AFSDPyramid(
+            in_channels=8, feat_channels=32)((torch.randn(1, 8, 4, 2, 2), ))
     with pytest.raises(ValueError, match='one or two numbers'):
         AFSDPyramid(in_channels=(1, 2, 3))
 
@@ -68,8 +66,7 @@ def test_init_follows_afsd():
     pyramid = AFSDPyramid(in_channels=64, feat_channels=64)
     coarse = AFSDCoarseHead(num_classes=5, in_channels=64, feat_channels=64)
     refine = AFSDRefineHead(
-        num_classes=5, in_channels=64, proposal_channels=64,
-        frame_channels=64)
+        num_classes=5, in_channels=64, proposal_channels=64, frame_channels=64)
     for module in (pyramid, coarse, refine):
         module.init_weights()
     # glorot uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)), zero bias
@@ -88,8 +85,8 @@ def test_init_follows_afsd():
         assert conv.bias.abs().max() == 0
     # sigmoid classifiers start at probability 0.01
     for conv in (coarse.conv_cls, refine.conv_cls):
-        torch.testing.assert_close(conv.bias,
-                                   torch.full((5, ), -math.log(99.)))
+        torch.testing.assert_close(conv.bias, torch.full((5, ),
+                                                         -math.log(99.)))
 
 
 def test_coarse_head_outputs_and_priors():
@@ -103,8 +100,9 @@ def test_coarse_head_outputs_and_priors():
     priors = head.get_priors([8, 4, 2], 32, torch.device('cpu'))
     torch.testing.assert_close(
         priors,
-        torch.tensor([2., 6., 10., 14., 18., 22., 26., 30., 4., 12., 20.,
-                      28., 8., 24.]))
+        torch.tensor(
+            [2., 6., 10., 14., 18., 22., 26., 30., 4., 12., 20., 28., 8.,
+             24.]))
     with pytest.raises(ValueError, match='3 levels'):
         head(levels[:2])
 
@@ -133,8 +131,7 @@ def test_refine_head_regions_and_outputs():
     assert frame_regions[0, 2].tolist() == [5., 9., 15., 19.]
 
     head = AFSDRefineHead(
-        num_classes=3, in_channels=32, proposal_channels=32,
-        frame_channels=32)
+        num_classes=3, in_channels=32, proposal_channels=32, frame_channels=32)
     frame_feat = torch.rand(1, 32, frame_num)
     loc_feats = [torch.randn(1, 32, t) for t in sizes]
     cls_feats = [torch.randn(1, 32, t) for t in sizes]
@@ -199,8 +196,11 @@ def test_tf_same_padding_of_the_stride_2_convolutions():
     conv = same.downsample_convs[0]
     for length, pad in ((16, (0, 1)), (15, (1, 1))):
         x = torch.randn(1, 32, length)
-        expected = conv.activate(conv.gn(F.conv1d(
-            F.pad(x, pad), conv.conv.weight, conv.conv.bias, stride=2)))
+        expected = conv.activate(
+            conv.gn(
+                F.conv1d(
+                    F.pad(x, pad), conv.conv.weight, conv.conv.bias,
+                    stride=2)))
         torch.testing.assert_close(conv(x), expected)
         assert conv(x).shape[-1] == (length + 1) // 2
     # An impulse at input 2: the 'SAME' output 0 reads inputs 0..2 (it
@@ -209,12 +209,18 @@ def test_tf_same_padding_of_the_stride_2_convolutions():
     impulse[..., 2] = 1.
     kernel = torch.ones(1, 1, 3)
     tf_same = ConvModule1dTFSame(
-        1, 1, 3, stride=2, bias=False, conv_cfg=dict(type='Conv1d'),
+        1,
+        1,
+        3,
+        stride=2,
+        bias=False,
+        conv_cfg=dict(type='Conv1d'),
         act_cfg=None)
     tf_same.conv.weight.data.copy_(kernel)
     assert tf_same(impulse).flatten().tolist() == [1., 1., 0., 0.]
-    assert F.conv1d(impulse, kernel, stride=2,
-                    padding=1).flatten().tolist() == [0., 1., 0., 0.]
+    assert F.conv1d(
+        impulse, kernel, stride=2,
+        padding=1).flatten().tolist() == [0., 1., 0., 0.]
     # Features: every level is the same size, the values differ.
     x = torch.randn(1, 8, 64)
     levels_same, frame_same = same(x)
@@ -229,17 +235,23 @@ def test_tf_same_padding_of_the_stride_2_convolutions():
 
 def test_background_class_adds_channel_zero():
     coarse = AFSDCoarseHead(
-        num_classes=4, use_background_class=True, in_channels=32,
-        feat_channels=32, num_levels=2)
+        num_classes=4,
+        use_background_class=True,
+        in_channels=32,
+        feat_channels=32,
+        num_levels=2)
     refine = AFSDRefineHead(
-        num_classes=4, use_background_class=True, in_channels=32,
-        proposal_channels=32, frame_channels=32)
+        num_classes=4,
+        use_background_class=True,
+        in_channels=32,
+        proposal_channels=32,
+        frame_channels=32)
     assert coarse.cls_out_channels == refine.cls_out_channels == 5
     levels = [torch.randn(1, 32, t) for t in (8, 4)]
     cls, loc, loc_feats, cls_feats = coarse(levels)
     assert cls.shape == (1, 12, 5)
     priors = coarse.get_priors((8, 4), 32, torch.device('cpu'))
-    prop_cls, *_ = refine(torch.rand(1, 32, 32), loc_feats, cls_feats, loc,
-                          priors)
+    prop_cls, *_ = refine(
+        torch.rand(1, 32, 32), loc_feats, cls_feats, loc, priors)
     assert prop_cls.shape == (1, 12, 5)
     assert AFSDCoarseHead(num_classes=4).cls_out_channels == 4

@@ -10,8 +10,7 @@ from mmgaf.registry import MODELS
 NUM_CLASSES = 3
 
 
-def make_outputs(batch=2, sizes=(8, 4, 2), frame_num=32, channels=8,
-                 seed=0):
+def make_outputs(batch=2, sizes=(8, 4, 2), frame_num=32, channels=8, seed=0):
     """Raw outputs as AFSD.forward_feats returns them, as leaf tensors."""
     generator = torch.Generator().manual_seed(seed)
     num = sum(sizes)
@@ -21,9 +20,8 @@ def make_outputs(batch=2, sizes=(8, 4, 2), frame_num=32, channels=8,
                 scale).requires_grad_()
 
     def after_relu(*shape):
-        return torch.randn(*shape, generator=generator).relu_(
-        ).requires_grad_()
-
+        return torch.randn(
+            *shape, generator=generator).relu_().requires_grad_()
 
     priors = torch.cat([(torch.arange(s) + 0.5) * frame_num / s
                         for s in sizes])
@@ -88,9 +86,9 @@ def test_losses_against_hand_computation():
     positive = inside.any(1)
     target_labels = torch.where(positive, labels[0][assigned],
                                 torch.tensor(NUM_CLASSES))
-    distances = torch.stack([
-        priors - segments[0][assigned, 0], segments[0][assigned, 1] - priors
-    ], -1)
+    distances = torch.stack(
+        [priors - segments[0][assigned, 0], segments[0][assigned, 1] - priors],
+        -1)
     one_hot = torch.nn.functional.one_hot(target_labels,
                                           NUM_CLASSES + 1)[:, :-1].float()
     num_pos = positive.sum().item()
@@ -109,8 +107,7 @@ def test_losses_against_hand_computation():
     prop_loc = outputs['prop_loc'][0]
     torch.testing.assert_close(
         losses['loss_prop_loc'],
-        10. * (prop_loc[refine] - offsets[refine]).abs().sum() /
-        refine.sum())
+        10. * (prop_loc[refine] - offsets[refine]).abs().sum() / refine.sum())
     refine_hot = one_hot * refine[:, None]
     torch.testing.assert_close(
         losses['loss_prop_cls'],
@@ -132,8 +129,7 @@ def test_background_intervals():
     in_interval = (priors >= 3.) & (priors <= 17.)
 
     def run(weight, segments=background):
-        loss = AFSDLoss(
-            num_classes=NUM_CLASSES, background_loc_weight=weight)
+        loss = AFSDLoss(num_classes=NUM_CLASSES, background_loc_weight=weight)
         return loss(outputs, segments, labels), loss
 
     losses, loss = run(2.)
@@ -150,13 +146,11 @@ def test_background_intervals():
     # Refinement, centerness and boundaries have no positives.
     for key in ('loss_prop_loc', 'loss_centerness'):
         assert losses[key].item() == 0
-    torch.testing.assert_close(
-        losses['loss_prop_cls'],
-        focal(outputs['prop_cls'][0], zeros))
+    torch.testing.assert_close(losses['loss_prop_cls'],
+                               focal(outputs['prop_cls'][0], zeros))
     start, end = AFSDBoundaryLoss().get_targets([torch.zeros(0, 2)], 32)
     expected_start, expected_end = AFSDBoundaryLoss()(
-        outputs['frame_feat'], outputs['proposal_feats'],
-        [torch.zeros(0, 2)])
+        outputs['frame_feat'], outputs['proposal_feats'], [torch.zeros(0, 2)])
     torch.testing.assert_close(losses['loss_start'], expected_start)
     assert start.sum() == 0 and end.sum() == 0
 
@@ -175,9 +169,9 @@ def test_background_intervals():
     # over the intervals' positions (not summed over every position).
     plain, _ = run(0.)
     assert plain['loss_loc'].item() == 0
-    torch.testing.assert_close(plain['loss_cls'],
-                               focal(outputs['cls'][0], zeros) /
-                               in_interval.sum())
+    torch.testing.assert_close(
+        plain['loss_cls'],
+        focal(outputs['cls'][0], zeros) / in_interval.sum())
 
 
 def test_boundary_targets_and_loss():
@@ -186,8 +180,9 @@ def test_boundary_targets_and_loss():
     # [10, 30]: half-width max(20 / 10, 2) / 2 = 1 -> [9, 11] and [29, 31];
     # [40, 80]: 2 -> [38, 42], and the end region past the grid clamps to
     # its last position, as AFSD's np.clip does.
-    assert start[0].nonzero().flatten().tolist() == [9, 10, 11, 38, 39, 40,
-                                                     41, 42]
+    assert start[0].nonzero().flatten().tolist() == [
+        9, 10, 11, 38, 39, 40, 41, 42
+    ]
     assert end[0].nonzero().flatten().tolist() == [29, 30, 31, 63]
     assert start[1].sum() == 0 and end[1].sum() == 0
 
@@ -201,11 +196,11 @@ def test_boundary_targets_and_loss():
         return torch.nn.functional.binary_cross_entropy(prob, target)
 
     sampled = start[:, ::4]  # nearest sampling of 64 positions to 16
-    expected = 2. * (bce(feat[:, :3], start) +
-                     0.1 * bce(proposal[:, :2], sampled))
+    expected = 2. * (
+        bce(feat[:, :3], start) + 0.1 * bce(proposal[:, :2], sampled))
     torch.testing.assert_close(loss_start, expected)
-    expected_end = 2. * (bce(feat[:, 3:], end) +
-                         0.1 * bce(proposal[:, 2:], end[:, ::4]))
+    expected_end = 2. * (
+        bce(feat[:, 3:], end) + 0.1 * bce(proposal[:, 2:], end[:, ::4]))
     torch.testing.assert_close(loss_end, expected_end)
     (loss_start + loss_end).backward()
     assert feat.grad.abs().sum() > 0 and proposal.grad.abs().sum() > 0
@@ -215,9 +210,8 @@ def test_gradients_reach_every_output():
     outputs = make_outputs(batch=2)
     segments = [torch.tensor([[2., 14.]]), torch.tensor([[5., 30.]])]
     labels = [torch.tensor([0]), torch.tensor([2])]
-    losses = AFSDLoss(num_classes=NUM_CLASSES, pos_iou_thr=0.)(outputs,
-                                                               segments,
-                                                               labels)
+    losses = AFSDLoss(
+        num_classes=NUM_CLASSES, pos_iou_thr=0.)(outputs, segments, labels)
     total = sum(losses.values())
     assert math.isfinite(total.item())
     total.backward()
@@ -260,8 +254,9 @@ def test_softmax_focal_loss_by_hand():
         summed(logits, target, avg_factor=4.), 2. * expected.sum() / 4.)
     # gamma 0 and alpha 0.5 leave half the cross-entropy (+ eps)
     plain = MODELS.build(
-        dict(type='AFSDSoftmaxFocalLoss', gamma=0., alpha=0.5,
-             reduction='none'))
+        dict(
+            type='AFSDSoftmaxFocalLoss', gamma=0., alpha=0.5,
+            reduction='none'))
     torch.testing.assert_close(
         plain(logits, target), -0.5 * torch.tensor([p_bg, p_action]).log())
     with pytest.raises(ValueError, match=r'target must be in \[0, 3\)'):
@@ -324,14 +319,13 @@ def test_regress_ranges_limit_each_level():
     # [1, 7] and farther in [0, 16], 10 and 14 too: none. Level 1 takes
     # (3, 16]: 4 is 3 from both ends of [1, 7] (not > 3), so [0, 16].
     assert targets.labels.tolist() == [[3, 3, 3, 3, 1, 1]]
-    unlimited = AFSDLoss(num_classes=NUM_CLASSES).get_targets(
-        priors, segments, labels)
+    unlimited = AFSDLoss(
+        num_classes=NUM_CLASSES).get_targets(priors, segments, labels)
     assert unlimited.labels.tolist() == [[0, 0, 1, 1, 0, 1]]
     narrow = AFSDLoss(
         num_classes=NUM_CLASSES, regress_ranges=[(0., 6.), (3., 16.)])
     assert narrow.get_targets(priors, segments,
-                              labels).labels.tolist() == [[0, 0, 3, 3, 1,
-                                                            1]]
+                              labels).labels.tolist() == [[0, 0, 3, 3, 1, 1]]
     with pytest.raises(ValueError, match='regress_ranges has 1 levels'):
         AFSDLoss(
             num_classes=NUM_CLASSES,
@@ -345,8 +339,7 @@ def test_adaptive_pos_iou_thr():
     the refinement on its best positive(s)."""
     outputs = make_outputs(batch=1, sizes=(4, ), frame_num=16)
     # targets (2, 10), (6, 6), (10, 2): tIoUs 0.1, 1/3 and 0.25
-    outputs['loc'] = torch.tensor([[[1., 0.2], [2., 2.], [2., 1.],
-                                    [1., 1.]]])
+    outputs['loc'] = torch.tensor([[[1., 0.2], [2., 2.], [2., 1.], [1., 1.]]])
     segments = [torch.tensor([[0., 12.]])]
     labels = [torch.tensor([1])]
     fixed = AFSDLoss(num_classes=NUM_CLASSES, pos_iou_thr=0.5)

@@ -35,8 +35,8 @@ def test_triplets_and_loss_by_hand():
 
 
 def test_hinge_and_batch_mean():
-    loss = AFSDTripletLoss(level_weights=(1., ), scales=(1., ), margin=1.,
-                           loss_weight=1.)
+    loss = AFSDTripletLoss(
+        level_weights=(1., ), scales=(1., ), margin=1., loss_weight=1.)
     # margin 1: 3 - 7 + 1 < 0, the triplet is already separated
     assert loss(maps()[:1], SEGMENTS).item() == 0.
     # a second sample whose negative is the positive's value: 3 - 3 + 1

@@ -5,11 +5,9 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.runner import load_checkpoint, save_checkpoint
-
-from mmgaf.registry import MODELS
-
 from test_afsd import afsd_cfg, batch, build
 
+from mmgaf.registry import MODELS
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -74,8 +72,8 @@ def test_training_gives_each_stream_its_losses():
 
 
 def test_streams_load_their_own_checkpoints(tmp_path, repo_root):
-    rgb, flow = build(afsd_cfg(in_channels=10), 1), build(
-        afsd_cfg(in_channels=6), 2)
+    rgb, flow = build(afsd_cfg(in_channels=10),
+                      1), build(afsd_cfg(in_channels=6), 2)
     save_checkpoint(rgb.state_dict(), str(tmp_path / 'rgb.pth'))
     save_checkpoint(flow.state_dict(), str(tmp_path / 'flow.pth'))
 
@@ -120,8 +118,7 @@ def test_each_stream_contrasts_its_own_channels():
     x, samples = batch()
     for sample, features in zip(samples, x):
         sample.ssl_inputs = features.flip(-1)
-        sample.ssl_segments = torch.tensor([[4., 9.], [14., 20.],
-                                            [10., 13.]])
+        sample.ssl_segments = torch.tensor([[4., 9.], [14., 20.], [10., 13.]])
         sample.ssl_valid = True
     losses = model(x, samples, mode='loss')
     for name, part, stream in (('rgb', slice(0, 10), model.rgb),

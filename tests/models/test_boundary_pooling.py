@@ -1,6 +1,5 @@
 import pytest
 import torch
-
 from reference_pooling import reference_pooling
 
 from mmgaf.models.ops import boundary_max_pooling
@@ -12,7 +11,8 @@ def random_segments(batch, num, length, generator):
     return torch.cat([
         centre - half - half / 5, centre - half + half / 2,
         centre + half - half / 2, centre + half + half / 5
-    ], dim=-1)
+    ],
+                     dim=-1)
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
@@ -21,8 +21,9 @@ def random_segments(batch, num, length, generator):
 def test_forward_and_gradient_match_reference(dtype, shape):
     batch, channels, length, num = shape
     generator = torch.Generator().manual_seed(sum(shape))
-    x = torch.randn(batch, channels, length, generator=generator,
-                    dtype=dtype).requires_grad_()
+    x = torch.randn(
+        batch, channels, length, generator=generator,
+        dtype=dtype).requires_grad_()
     # Unrounded, partly out of range bounds exercise truncation and
     # clamping.
     segments = random_segments(batch, num, length, generator) * 1.3 - 3

@@ -45,8 +45,8 @@ def _kernel_forward(x: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
             for h in range(2):
                 left = int(bounds[b, n, 2 * h])
                 right = max(left, int(bounds[b, n, 2 * h + 1]))
-                out[b, h * half:(h + 1) * half, n] = x[
-                    b, h * half:(h + 1) * half, left:right + 1].amax(-1)
+                out[b, h * half:(h + 1) * half,
+                    n] = x[b, h * half:(h + 1) * half, left:right + 1].amax(-1)
     return out
 
 

@@ -105,8 +105,7 @@ def test_same_choices_same_outputs(afsd_augment, frames):
         np.testing.assert_array_equal(ours['ssl_inputs'], theirs.numpy())
         if their_flag:
             np.testing.assert_array_equal(
-                ours['ssl_segments'],
-                np.array(their_annos, dtype=np.float32))
+                ours['ssl_segments'], np.array(their_annos, dtype=np.float32))
         else:
             assert not ours['ssl_segments'].any()
         outcomes[bool(their_flag)] += 1
@@ -157,7 +156,7 @@ def test_activitynet_same_choices_same_outputs(afsd_reference):
         assert ours['ssl_valid'] == their_flag
         np.testing.assert_array_equal(ours['ssl_inputs'], theirs.numpy())
         if their_flag:
-            np.testing.assert_array_equal(
-                ours['ssl_segments'], np.array(their_annos, np.float32))
+            np.testing.assert_array_equal(ours['ssl_segments'],
+                                          np.array(their_annos, np.float32))
         outcomes[bool(their_flag)] += 1
     assert min(outcomes.values()) > 10, outcomes

@@ -19,7 +19,6 @@ from mmgaf.utils.checkpoint_compat import load_checkpoint_safely
 RGB_CONFIG = osp.join('configs', 'afsd', 'afsd_thumos14_i3d-e2e.py')
 FLOW_CONFIG = osp.join('configs', 'afsd', 'afsd_thumos14_i3d-e2e_flow.py')
 
-
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
@@ -46,8 +45,10 @@ def random_bdnet(bdnet, in_channels, seed):
             if name.endswith('running_var'):
                 tensor.copy_(0.5 + noise)
             elif tensor.dim() == 1:
-                tensor.copy_(0.5 + noise if name.endswith(('weight', 'scale'))
-                             else noise - 0.5)
+                tensor.copy_(0.5 +
+                             noise if name.endswith(('weight',
+                                                     'scale')) else noise -
+                             0.5)
             else:
                 fan = tensor[0].numel() + tensor.shape[0] * tensor[0,
                                                                    0].numel()
@@ -83,12 +84,16 @@ def test_original_checkpoint_converts_and_computes_the_same(
     with torch.no_grad():
         expected = net.backbone(clip)
         mixed_4f, mixed_5c = model.backbone(clip)
-    torch.testing.assert_close(mixed_4f, expected['Mixed_4f'], rtol=1e-5,
-                               atol=1e-5 * float(expected['Mixed_4f'].abs()
-                                                 .max()))
-    torch.testing.assert_close(mixed_5c, expected['Mixed_5c'], rtol=1e-5,
-                               atol=1e-5 * float(expected['Mixed_5c'].abs()
-                                                 .max()))
+    torch.testing.assert_close(
+        mixed_4f,
+        expected['Mixed_4f'],
+        rtol=1e-5,
+        atol=1e-5 * float(expected['Mixed_4f'].abs().max()))
+    torch.testing.assert_close(
+        mixed_5c,
+        expected['Mixed_5c'],
+        rtol=1e-5,
+        atol=1e-5 * float(expected['Mixed_5c'].abs().max()))
     # the detector on a 256-frame clip's backbone levels
     levels = (torch.rand(1, 832, 64, 6, 6, generator=generator),
               torch.rand(1, 1024, 32, 3, 3, generator=generator))
@@ -96,13 +101,15 @@ def test_original_checkpoint_converts_and_computes_the_same(
         original = net.coarse_pyramid_detection(
             dict(Mixed_4f=levels[0], Mixed_5c=levels[1]))
         ours = model.forward_feats(levels)
-    for key, index in (('loc', 0), ('cls', 1), ('prop_loc', 2),
-                       ('prop_cls', 3)):
+    for key, index in (('loc', 0), ('cls', 1), ('prop_loc', 2), ('prop_cls',
+                                                                 3)):
         torch.testing.assert_close(
-            ours[key], original[index], rtol=1e-5,
+            ours[key],
+            original[index],
+            rtol=1e-5,
             atol=1e-5 * float(original[index].abs().max()))
-    torch.testing.assert_close(ours['centerness'], original[4][..., 0],
-                               rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(
+        ours['centerness'], original[4][..., 0], rtol=1e-5, atol=1e-5)
 
 
 def test_bad_checkpoints_are_refused_naming_the_keys(bdnet, tool, repo_root,
@@ -118,8 +125,10 @@ def test_bad_checkpoints_are_refused_naming_the_keys(bdnet, tool, repo_root,
     del missing['coarse_pyramid_detection.center_head.conv1d.bias']
     torch.save(missing, tmp_path / 'missing.ckpt')
     with pytest.raises(KeyError, match='refine_head.conv_centerness.bias'):
-        tool.main([str(tmp_path / 'missing.ckpt'),
-                   str(tmp_path / 'out.pth'), '--config', config])
+        tool.main([
+            str(tmp_path / 'missing.ckpt'),
+            str(tmp_path / 'out.pth'), '--config', config
+        ])
 
     extra = dict(state)
     extra['coarse_pyramid_detection.extra_head.conv1d.weight'] = \
@@ -131,8 +140,11 @@ def test_bad_checkpoints_are_refused_naming_the_keys(bdnet, tool, repo_root,
     # the RGB weights do not fill the flow model
     torch.save(state, tmp_path / 'rgb.ckpt')
     with pytest.raises(RuntimeError, match='size mismatch'):
-        tool.main([str(tmp_path / 'rgb.ckpt'), str(tmp_path / 'out.pth'),
-                   '--config', osp.join(repo_root, FLOW_CONFIG)])
+        tool.main([
+            str(tmp_path / 'rgb.ckpt'),
+            str(tmp_path / 'out.pth'), '--config',
+            osp.join(repo_root, FLOW_CONFIG)
+        ])
     assert not (tmp_path / 'out.pth').exists()
 
 
@@ -161,12 +173,14 @@ def test_activitynet_checkpoint_converts_and_computes_the_same(
     src = tmp_path / 'checkpoint-10.ckpt'
     torch.save(net.state_dict(), src)
     dst = tmp_path / 'anet.pth'
-    tool.main([str(src), str(dst), '--config', osp.join(repo_root,
-                                                         ANET_CONFIG)])
+    tool.main(
+        [str(src),
+         str(dst), '--config',
+         osp.join(repo_root, ANET_CONFIG)])
     checkpoint = load_checkpoint_safely(str(dst))
     assert checkpoint['meta']['afsd_variant'] == 'activitynet'
-    model = MODELS.build(Config.fromfile(osp.join(repo_root,
-                                                  ANET_CONFIG)).model)
+    model = MODELS.build(
+        Config.fromfile(osp.join(repo_root, ANET_CONFIG)).model)
     model.load_state_dict(checkpoint['state_dict'], strict=True)
     model.eval()
     generator = torch.Generator().manual_seed(12)
@@ -177,17 +191,19 @@ def test_activitynet_checkpoint_converts_and_computes_the_same(
         ours = model.backbone(clip)
         original = net.coarse_pyramid_detection(dict(Mixed_5c=mixed_5c))
         outputs = model.forward_feats(mixed_5c)
-    torch.testing.assert_close(ours, expected, rtol=1e-5,
-                               atol=1e-5 * float(expected.abs().max()))
-    for key, index in (('loc', 0), ('cls', 1), ('prop_loc', 2),
-                       ('prop_cls', 3)):
+    torch.testing.assert_close(
+        ours, expected, rtol=1e-5, atol=1e-5 * float(expected.abs().max()))
+    for key, index in (('loc', 0), ('cls', 1), ('prop_loc', 2), ('prop_cls',
+                                                                 3)):
         torch.testing.assert_close(
-            outputs[key], original[index], rtol=1e-5,
+            outputs[key],
+            original[index],
+            rtol=1e-5,
             atol=1e-5 * float(original[index].abs().max()))
 
 
-def test_converted_model_detects_what_test_py_detects(bdnet, tool,
-                                                      repo_root, tmp_path):
+def test_converted_model_detects_what_test_py_detects(bdnet, tool, repo_root,
+                                                      tmp_path):
     """One window through the converted model's ``predict`` post-processing
     against ``AFSD/thumos14/test.py``'s per-window lines (quoted) on the
     original's outputs: the same candidates, before the per-class
@@ -215,9 +231,11 @@ def test_converted_model_detects_what_test_py_detects(bdnet, tool,
         prop_loc, prop_conf, center = prop_loc[0], prop_conf[0], center[0]
         pre_loc_w = loc[:, :1] + loc[:, 1:]
         loc = 0.5 * pre_loc_w * prop_loc + loc
-        decoded_segments = torch.cat(
-            [priors[:, :1] * clip_length - loc[:, :1],
-             priors[:, :1] * clip_length + loc[:, 1:]], dim=-1)
+        decoded_segments = torch.cat([
+            priors[:, :1] * clip_length - loc[:, :1],
+            priors[:, :1] * clip_length + loc[:, 1:]
+        ],
+                                     dim=-1)
         decoded_segments.clamp_(min=0, max=clip_length)
         conf = torch.softmax(conf, dim=-1)
         prop_conf = torch.softmax(prop_conf, dim=-1)
@@ -231,8 +249,10 @@ def test_converted_model_detects_what_test_py_detects(bdnet, tool,
             scores = conf[cl][c_mask]
             segments = decoded_segments[c_mask]
             expected.append(
-                torch.cat([segments, scores[:, None],
-                           torch.full_like(scores[:, None], cl - 1)], -1))
+                torch.cat([
+                    segments, scores[:, None],
+                    torch.full_like(scores[:, None], cl - 1)
+                ], -1))
         expected = torch.cat(expected)
 
         sample = TADDataSample(
@@ -241,18 +261,23 @@ def test_converted_model_detects_what_test_py_detects(bdnet, tool,
             model.forward_feats(levels), model.pyramid.frames_per_step,
             [sample])
     pred = result.pred_instances
-    ours = torch.cat([pred.segments, pred.scores[:, None],
-                      pred.labels[:, None].float()], -1)
+    ours = torch.cat(
+        [pred.segments, pred.scores[:, None], pred.labels[:, None].float()],
+        -1)
     assert len(expected) > 100
     assert ours.shape == expected.shape
 
     def by_class_and_place(rows):
-        order = sorted(range(len(rows)), key=lambda i: (
-            rows[i, 3].item(), rows[i, 0].item(), rows[i, 2].item()))
+        order = sorted(
+            range(len(rows)),
+            key=lambda i:
+            (rows[i, 3].item(), rows[i, 0].item(), rows[i, 2].item()))
         return rows[order]
 
     torch.testing.assert_close(
-        by_class_and_place(ours), by_class_and_place(expected), rtol=1e-5,
+        by_class_and_place(ours),
+        by_class_and_place(expected),
+        rtol=1e-5,
         atol=1e-4)
 
 
@@ -271,21 +296,22 @@ def test_afsd_i3d_weights_convert_for_the_backbone(afsd_reference, tool,
             if tensor.is_floating_point():
                 tensor.copy_(
                     torch.rand(tensor.shape, generator=generator) * 0.2 +
-                    (0.9 if name.endswith(('running_var', 'bn.weight'))
-                     else -0.1))
+                    (0.9 if name.endswith(('running_var',
+                                           'bn.weight')) else -0.1))
     original.eval()
     src = tmp_path / 'rgb_imagenet.pt'
     torch.save(original.state_dict(), src)
     dst = tmp_path / 'i3d.pth'
-    tool.main([str(src), str(dst), '--config',
-               osp.join(repo_root, RGB_CONFIG)])
+    tool.main(
+        [str(src),
+         str(dst), '--config',
+         osp.join(repo_root, RGB_CONFIG)])
     checkpoint = load_checkpoint_safely(str(dst))
     assert checkpoint['meta']['afsd_variant'] == 'i3d'
-    assert not any(key.startswith('logits.')
-                   for key in checkpoint['state_dict'])
+    assert not any(
+        key.startswith('logits.') for key in checkpoint['state_dict'])
     cfg = Config.fromfile(osp.join(repo_root, RGB_CONFIG))
-    cfg.model.backbone.init_cfg = dict(type='Pretrained',
-                                       checkpoint=str(dst))
+    cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(dst))
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.eval()
@@ -293,12 +319,11 @@ def test_afsd_i3d_weights_convert_for_the_backbone(afsd_reference, tool,
     with torch.no_grad():
         expected = original.extract_features(clip)
         mixed_4f, mixed_5c = model.backbone(clip)
-    torch.testing.assert_close(mixed_4f, expected['Mixed_4f'], rtol=1e-5,
-                               atol=1e-6)
-    torch.testing.assert_close(mixed_5c, expected['Mixed_5c'], rtol=1e-5,
-                               atol=1e-6)
+    torch.testing.assert_close(
+        mixed_4f, expected['Mixed_4f'], rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(
+        mixed_5c, expected['Mixed_5c'], rtol=1e-5, atol=1e-6)
     # with its classifier, the whole network including Logits
     full = afsd_to_mmgaf(original.state_dict(), 'i3d')
     from mmgaf.models.backbones import InceptionI3d
-    InceptionI3d(out_endpoints=('Logits', )).load_state_dict(full,
-                                                             strict=True)
+    InceptionI3d(out_endpoints=('Logits', )).load_state_dict(full, strict=True)

@@ -208,13 +208,13 @@ def afsd_test_offsets(afsd_reference):
     with open(path) as f:
         tree = ast.parse(f.read())
     statements = [
-        node for node in ast.walk(tree) if isinstance(node, ast.If)
-        and isinstance(node.test, ast.Compare) and isinstance(
-            node.test.left, ast.Name) and node.test.left.id == 'sample_count'
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == 'sample_count'
     ]
     assert len(statements) == 1, 'test.py changed: no single offset rule'
-    code = compile(
-        ast.Module(body=statements, type_ignores=[]), path, 'exec')
+    code = compile(ast.Module(body=statements, type_ignores=[]), path, 'exec')
 
     def offsets(sample_count):
         scope = dict(
@@ -287,13 +287,15 @@ def test_frames_of_video2npy(afsd_reference, tmp_path, monkeypatch):
             self.index += 1
             return True, frame
 
-    for fps, count in ((30., 1012), (30000 / 1001, 2999), (25., 1001),
-                       (24., 999)):
+    for fps, count in ((30., 1012), (30000 / 1001, 2999), (25., 1001), (24.,
+                                                                        999)):
         monkeypatch.setattr(video2npy.cv2, 'VideoCapture',
                             lambda path: Capture(fps, count))
         (tmp_path / 'ann.csv').write_text('video\nv\n')
         video2npy.video2npy(
-            str(tmp_path), str(tmp_path / 'ann.csv'), str(tmp_path / 'npy'),
+            str(tmp_path),
+            str(tmp_path / 'ann.csv'),
+            str(tmp_path / 'npy'),
             resolution=4)
         kept = np.load(tmp_path / 'npy' / 'v.npy')
         theirs = kept[:, 0, 0, 0].astype(int) + 256 * kept[:, 0, 0, 1]
@@ -316,8 +318,8 @@ def test_resize_as_video2npy(afsd_reference):
     pixels of video2npy's ``imresize(frame, [112, 112], 'bicubic')``."""
     videotransforms = afsd_reference.module('common.videotransforms')
     frames = list(
-        np.random.default_rng(0).integers(0, 256, (3, 240, 320, 3),
-                                          dtype=np.uint8))
+        np.random.default_rng(0).integers(
+            0, 256, (3, 240, 320, 3), dtype=np.uint8))
     ours = ResizeFrames(
         scale=(112, 112),
         keep_ratio=False,

@@ -22,7 +22,6 @@ from mmgaf.registry import MODELS
 CONFIG = osp.join('configs', 'afsd', 'afsd_thumos14_i3d-e2e.py')
 RTOL = 1e-5
 
-
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
@@ -37,9 +36,10 @@ def randomise_(module: torch.nn.Module, seed: int) -> None:
             if name.endswith('running_var'):
                 tensor.copy_(0.5 + noise)
             elif tensor.dim() == 1:
-                tensor.copy_(0.5 + noise if name.endswith(('weight',
-                                                           'scale')) else
-                             noise - 0.5)
+                tensor.copy_(0.5 +
+                             noise if name.endswith(('weight',
+                                                     'scale')) else noise -
+                             0.5)
             else:
                 fan = tensor[0].numel() + tensor.shape[0] * tensor[0,
                                                                    0].numel()
@@ -72,8 +72,10 @@ def mmgaf_i3d(afsd_i3d, in_channels):
     converted = afsd_to_mmgaf(state, variant='thumos14')
     backbone = InceptionI3d(in_channels=in_channels)
     backbone.load_state_dict(
-        {key[len('backbone.'):]: value
-         for key, value in converted.items()},
+        {
+            key[len('backbone.'):]: value
+            for key, value in converted.items()
+        },
         strict=True)
     return backbone.eval()
 
@@ -124,19 +126,19 @@ def test_bdnet_from_frames(afsd_reference, repo_root, monkeypatch):
     # 8-bit frames: mmgaf's data preprocessor computes AFSD's
     # (x / 255) * 2 - 1 as (x - 127.5) / 127.5, equal to float32 rounding;
     # both models then read the same tensor
-    pixels = torch.randint(0, 256, (1, 3, frames, 96, 96),
-                           generator=generator).float()
+    pixels = torch.randint(
+        0, 256, (1, 3, frames, 96, 96), generator=generator).float()
     inputs = model.data_preprocessor(
         dict(inputs=[pixels[0]], data_samples=None))['inputs']
-    torch.testing.assert_close(inputs, pixels / 255. * 2. - 1., rtol=0,
-                               atol=2e-7)
+    torch.testing.assert_close(
+        inputs, pixels / 255. * 2. - 1., rtol=0, atol=2e-7)
     with torch.no_grad():
         expected = net(inputs)
         out = model(inputs, mode='tensor')
     print('\nBDNet from frames (128 frames, 96x96):')
     for key, ours in (('loc', out['loc']), ('conf', out['cls']),
-                      ('prop_loc', out['prop_loc']),
-                      ('prop_conf', out['prop_cls']),
+                      ('prop_loc', out['prop_loc']), ('prop_conf',
+                                                      out['prop_cls']),
                       ('center', out['centerness'][..., None]),
                       ('priors', out['priors'][None, :, None] / frames)):
         assert_same(key, ours, expected[key])

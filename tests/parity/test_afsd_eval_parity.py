@@ -49,7 +49,8 @@ def thumos_results(gt_file, seed=0, extras=True):
     rng = np.random.default_rng(seed)
     classes = sorted({
         ann['label']
-        for video in database.values() for ann in video['annotations']
+        for video in database.values()
+        for ann in video['annotations']
     })
     results = {}
     test_videos = [
@@ -64,12 +65,11 @@ def thumos_results(gt_file, seed=0, extras=True):
                 shift = rng.normal(0, 0.3, 2) * length
                 label = ann['label'] if rng.random() < 0.8 else str(
                     rng.choice(classes))
-                detections.append((label, start + shift[0],
-                                   end + shift[1]))
+                detections.append((label, start + shift[0], end + shift[1]))
         for _ in range(1):
             start = rng.uniform(0, 200)
-            detections.append((str(rng.choice(classes)), start,
-                               start + rng.uniform(1, 10)))
+            detections.append(
+                (str(rng.choice(classes)), start, start + rng.uniform(1, 10)))
         if extras and rng.random() < 0.2:
             # A label that is not a THUMOS14 detection class.
             detections.append(('Ambiguous', 10., 20.))
@@ -88,7 +88,8 @@ def thumos_results(gt_file, seed=0, extras=True):
                 dict(
                     label=label,
                     score=float(next(scores)),
-                    segment=[float(start), float(max(end, start + 0.1))])
+                    segment=[float(start),
+                             float(max(end, start + 0.1))])
                 for label, start, end in detections
             ]
             for name, detections in results.items()
@@ -153,8 +154,9 @@ def test_published_ground_truth_is_read_whole(gt_file):
     assert len(set(gt['labels'])) == 20
     video = gt['video_names'].index('video_test_0000814')
     rows = np.flatnonzero(gt['videos'] == video)
-    assert any(gt['labels'][i] == 'ThrowDiscus' and np.allclose(
-        gt['segments'][i], [331.7, 337.1]) for i in rows)
+    assert any(gt['labels'][i] == 'ThrowDiscus'
+               and np.allclose(gt['segments'][i], [331.7, 337.1])
+               for i in rows)
     validation = load_anet_ground_truth(gt_file, 'train')
     assert len(validation['video_names']) == 200
 
@@ -181,10 +183,9 @@ def test_afsd_protocol_equals_afsd_evaluator(afsd_reference, monkeypatch,
     for name, ap in per_class.items():
         np.testing.assert_allclose(ap, ref_per_class[name], atol=1e-12)
     num_extra = sum(len(results['results'][name]) for name in EXTRA_VIDEOS)
-    num_unknown_label = sum(
-        det['label'] == 'Ambiguous'
-        for name, dets in results['results'].items()
-        if name not in EXTRA_VIDEOS for det in dets)
+    num_unknown_label = sum(det['label'] == 'Ambiguous'
+                            for name, dets in results['results'].items()
+                            if name not in EXTRA_VIDEOS for det in dets)
     assert num_unknown_label > 0
     assert afsd['num_dropped'] == num_extra + num_unknown_label
 

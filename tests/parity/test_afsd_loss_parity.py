@@ -74,8 +74,9 @@ def _function(path: str, name: str, namespace: dict):
     ``namespace``."""
     with open(path, encoding='utf-8') as f:
         tree = ast.parse(f.read(), filename=path)
-    node = next(n for n in tree.body
-                if isinstance(n, ast.FunctionDef) and n.name == name)
+    node = next(
+        n for n in tree.body
+        if isinstance(n, ast.FunctionDef) and n.name == name)
     exec(compile(ast.Module([node], []), path, 'exec'), namespace)
     return namespace[name]
 
@@ -86,8 +87,7 @@ def afsd(afsd_reference):
     (with its ``calc_bce_loss``) and ``split_videos``."""
     losses = afsd_reference.module('thumos14.multisegment_loss')
     config = afsd_reference.module('common.config').config
-    namespace = dict(torch=torch, nn=nn, F=F, np=np, math=math,
-                     config=config)
+    namespace = dict(torch=torch, nn=nn, F=F, np=np, math=math, config=config)
     train = afsd_reference.path('AFSD', 'thumos14', 'train.py')
     _function(train, 'calc_bce_loss', namespace)
     forward_one_epoch = _function(train, 'forward_one_epoch', namespace)
@@ -98,7 +98,9 @@ def afsd(afsd_reference):
     assert config['training']['focal_loss']
     # train.py: MultiSegmentLoss(num_classes, piou, 1.0, use_focal_loss=...)
     namespace['CPD_Loss'] = losses.MultiSegmentLoss(
-        config['dataset']['num_classes'], 0.5, 1.0,
+        config['dataset']['num_classes'],
+        0.5,
+        1.0,
         use_focal_loss=config['training']['focal_loss'])
     return dict(
         module=losses,
@@ -109,8 +111,7 @@ def afsd(afsd_reference):
 
 def config_losses(name):
     """The loss dicts of ``configs/afsd/<name>`` (one per stream)."""
-    model = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'afsd',
-                                     name)).model
+    model = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'afsd', name)).model
     streams = [model[k] for k in ('rgb', 'flow') if k in model] or [model]
     return [stream.loss.to_dict() for stream in streams]
 
@@ -217,11 +218,11 @@ def run_mmgaf(predictions, windows, loss_cfg):
                       -1).permute(0, 2, 1) for k in ('loc', 'conf')
         ])
     segments = [
-        torch.tensor([[s, e] for s, e, _ in w]).reshape(-1, 2)
-        for w in windows
+        torch.tensor([[s, e] for s, e, _ in w]).reshape(-1, 2) for w in windows
     ]
-    labels = [torch.tensor([c for _, _, c in w], dtype=torch.long)
-              for w in windows]
+    labels = [
+        torch.tensor([c for _, _, c in w], dtype=torch.long) for w in windows
+    ]
     return loss(outputs, segments, labels)
 
 
@@ -238,15 +239,21 @@ def compare(afsd_terms, afsd_leaves, mmgaf_terms, mmgaf_leaves):
     worst = [0., 0.]
     for key in afsd_terms:
         torch.testing.assert_close(
-            mmgaf_terms[key], afsd_terms[key].reshape(()), **TOLERANCE,
+            mmgaf_terms[key],
+            afsd_terms[key].reshape(()),
+            **TOLERANCE,
             msg=lambda m: f'{key}: {m}')
-        worst = np.maximum(worst, max_differences(afsd_terms[key],
-                                                  mmgaf_terms[key]))
+        worst = np.maximum(worst,
+                           max_differences(afsd_terms[key], mmgaf_terms[key]))
         afsd_grads = torch.autograd.grad(
-            afsd_terms[key], list(afsd_leaves.values()), allow_unused=True,
+            afsd_terms[key],
+            list(afsd_leaves.values()),
+            allow_unused=True,
             retain_graph=True)
         mmgaf_grads = torch.autograd.grad(
-            mmgaf_terms[key], list(mmgaf_leaves.values()), allow_unused=True,
+            mmgaf_terms[key],
+            list(mmgaf_leaves.values()),
+            allow_unused=True,
             retain_graph=True)
         for name, a, m in zip(afsd_leaves, afsd_grads, mmgaf_grads):
             a = torch.zeros_like(afsd_leaves[name]) if a is None else a
@@ -257,9 +264,9 @@ def compare(afsd_terms, afsd_leaves, mmgaf_terms, mmgaf_leaves):
     return worst
 
 
-@pytest.mark.parametrize(
-    'names', [('several', 'overlapping'), ('overlapping', ), ('no_positive', ),
-              ('several', 'no_positive')])
+@pytest.mark.parametrize('names', [('several', 'overlapping'),
+                                   ('overlapping', ), ('no_positive', ),
+                                   ('several', 'no_positive')])
 def test_every_term_and_gradient(afsd, parity_loss, cuda_is_identity, names):
     windows = [WINDOWS[n] for n in names]
     pairs = [afsd_window(afsd, w) for w in windows]
@@ -270,8 +277,7 @@ def test_every_term_and_gradient(afsd, parity_loss, cuda_is_identity, names):
 
     afsd_terms = run_afsd(afsd, afsd_leaves, targets, scores)
     mmgaf_terms = run_mmgaf(mmgaf_leaves, windows, parity_loss)
-    _, relative = compare(afsd_terms, afsd_leaves, mmgaf_terms,
-                          mmgaf_leaves)
+    _, relative = compare(afsd_terms, afsd_leaves, mmgaf_terms, mmgaf_leaves)
     assert relative <= MEASURED_RELATIVE
 
 
@@ -284,8 +290,8 @@ def test_cases_exercise_every_rule(parity_loss):
     predictions = random_predictions(2, seed=2)
     priors = torch.cat([(torch.arange(t) + 0.5) * (CLIP / t)
                         for t in LEVEL_SIZES])
-    level = torch.cat([torch.full((t, ), i)
-                       for i, t in enumerate(LEVEL_SIZES)])
+    level = torch.cat(
+        [torch.full((t, ), i) for i, t in enumerate(LEVEL_SIZES)])
     windows = [WINDOWS['several'], WINDOWS['overlapping']]
     targets = loss.get_targets(
         priors, [torch.tensor([w[:2] for w in ws]) for ws in windows],
@@ -337,8 +343,8 @@ def test_centerness_target_gradient_is_afsd_switch(afsd, parity_loss,
     terms = run_mmgaf(detached, windows,
                       dict(parity_loss, detach_centerness_target=True))
     torch.testing.assert_close(terms['loss_centerness'],
-                               afsd_terms['loss_centerness'].reshape(()),
-                               **TOLERANCE)
+                               afsd_terms['loss_centerness'].reshape(
+                                   ()), **TOLERANCE)
     loc, prop, center = torch.autograd.grad(
         terms['loss_centerness'],
         [detached['loc'], detached['prop_loc'], detached['center']],
@@ -371,8 +377,8 @@ def test_softmax_focal_loss_is_focal_loss_ori(afsd, parity_loss):
     # confidently wrong rows (p ~ 1e-17) cost 0.75 * -log(1e-6) each
     rows = MODELS.build(dict(type='AFSDSoftmaxFocalLoss',
                              reduction='none'))(logits[10:20], target[10:20])
-    torch.testing.assert_close(
-        rows, torch.full((10, ), -0.75 * math.log(1e-6)), **TOLERANCE)
+    torch.testing.assert_close(rows, torch.full(
+        (10, ), -0.75 * math.log(1e-6)), **TOLERANCE)
 
 
 # AFSD's ActivityNet loss (AFSD/anet/multisegment_loss.py): actionness
@@ -381,8 +387,7 @@ def test_softmax_focal_loss_is_focal_loss_ori(afsd, parity_loss):
 # lowered to the best positive's tIoU, smooth L1 offsets.
 ANET_CLIP = 768
 ANET_LEVEL_SIZES = (96, 48, 24, 12, 6, 3)
-ANET_BOUNDS = [[0, 30], [15, 60], [30, 120], [60, 240], [96, 768],
-               [256, 768]]
+ANET_BOUNDS = [[0, 30], [15, 60], [30, 120], [60, 240], [96, 768], [256, 768]]
 ANET_LOSS = dict(
     adaptive_pos_iou_thr=True,
     regress_ranges=ANET_BOUNDS,
@@ -427,17 +432,20 @@ def test_activitynet_terms_and_gradients(afsd_reference, parity_loss,
     ])
     target = torch.FloatTensor([[s / ANET_CLIP, e / ANET_CLIP, 1]
                                 for s, e in actions])
-    afsd_terms = ref([a['loc'], a['conf'], a['prop_loc'], a['prop_conf'],
-                      a['center'], priors], [target])
+    afsd_terms = ref([
+        a['loc'], a['conf'], a['prop_loc'], a['prop_conf'], a['center'], priors
+    ], [target])
     afsd_terms = dict(
-        zip(TERMS[:5], (w * t for w, t in zip((10, 1, 10, 1, 1),
-                                                afsd_terms))))
+        zip(TERMS[:5], (w * t for w, t in zip((10, 1, 10, 1, 1), afsd_terms))))
 
     loss = MODELS.build(
         dict(parity_loss, **ANET_LOSS, pos_iou_thr=piou, num_classes=1))
     outputs = dict(
-        loc=m['loc'], cls=m['conf'], prop_loc=m['prop_loc'],
-        prop_cls=m['prop_conf'], centerness=m['center'][..., 0],
+        loc=m['loc'],
+        cls=m['conf'],
+        prop_loc=m['prop_loc'],
+        prop_cls=m['prop_conf'],
+        centerness=m['center'][..., 0],
         priors=torch.cat([(torch.arange(t) + 0.5) * (ANET_CLIP / t)
                           for t in ANET_LEVEL_SIZES]),
         frame_feat=torch.rand(1, 4, ANET_CLIP) + 0.01,

@@ -44,7 +44,6 @@ FRAMES = 256
 # listed in docs/afsd_parity.md.
 RTOL = 1e-5
 
-
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
@@ -84,7 +83,9 @@ def assert_same(name, actual, expected, record):
     abs_diff, rel_diff = max_differences(actual, expected)
     record[name] = (abs_diff, rel_diff)
     torch.testing.assert_close(
-        actual, expected, rtol=RTOL,
+        actual,
+        expected,
+        rtol=RTOL,
         atol=RTOL * float(expected.detach().abs().max()),
         msg=lambda m: f'{name}: {m}')
 
@@ -138,8 +139,7 @@ def test_forward_matches_every_key_of_bdnet(pair):
     with torch.no_grad():
         (loc, conf, prop_loc, prop_conf, center, priors, start, end,
          start_loc_prop, end_loc_prop, start_conf_prop,
-         end_conf_prop) = original(
-             dict(Mixed_4f=mixed_4f, Mixed_5c=mixed_5c))
+         end_conf_prop) = original(dict(Mixed_4f=mixed_4f, Mixed_5c=mixed_5c))
         out = model.forward_feats((mixed_4f, mixed_5c))
     frame_feat = out['frame_feat']
     half = frame_feat.size(1) // 2
@@ -157,12 +157,13 @@ def test_forward_matches_every_key_of_bdnet(pair):
         end=(frame_feat[:, half:].transpose(1, 2), end),
         start_loc_prop=(loc_boundary[:, :prop_half].transpose(1, 2),
                         start_loc_prop),
-        end_loc_prop=(loc_boundary[:, prop_half:].transpose(1, 2),
-                      end_loc_prop),
+        end_loc_prop=(loc_boundary[:, prop_half:].transpose(1,
+                                                            2), end_loc_prop),
         start_conf_prop=(cls_boundary[:, :prop_half].transpose(1, 2),
                          start_conf_prop),
-        end_conf_prop=(cls_boundary[:, prop_half:].transpose(1, 2),
-                       end_conf_prop))
+        end_conf_prop=(cls_boundary[:,
+                                    prop_half:].transpose(1,
+                                                          2), end_conf_prop))
     # BDNet.forward's dict, every key
     assert set(pairs) == {
         'loc', 'conf', 'priors', 'prop_loc', 'prop_conf', 'center', 'start',
@@ -205,11 +206,10 @@ def test_ssl_pass_matches_bdnet(bdnet, pair):
     ours = triplet.triplets(feats, proposals[None])
     record = {}
     for i in range(3):
-        for name, actual, expected in zip(('anchor', 'positive', 'negative'),
-                                          (ours[0][i], ours[1][i],
-                                           ours[2][i]),
-                                          (anchor[i], positive[i],
-                                           negative[i])):
+        triplet = zip(('anchor', 'positive', 'negative'),
+                      (ours[0][i], ours[1][i], ours[2][i]),
+                      (anchor[i], positive[i], negative[i]))
+        for name, actual, expected in triplet:
             assert_same(f'{name}[{i}]', actual, expected, record)
     # train.py: sum of TripletMarginLoss()(a, p, n) * [1, 0.1, 0.1], times
     # --ssl 0.1
@@ -255,8 +255,7 @@ def test_boundary_pooling_backward_departs_from_kernel_by_design(
     import boundary_max_pooling_cuda as kernel
     generator = torch.Generator().manual_seed(5)
     for length, num in ((16, 16), (32, 7)):
-        x = torch.randn(1, 4, length, generator=generator,
-                        requires_grad=True)
+        x = torch.randn(1, 4, length, generator=generator, requires_grad=True)
         segments = torch.rand(1, num, 4, generator=generator) * length
         segments = segments.sort(-1).values
         grad_out = torch.randn(1, 4, num, generator=generator)
@@ -311,9 +310,9 @@ def test_activitynet_forward_matches_every_key(afsd_reference, repo_root):
     for name, actual, expected in (
         ('loc', out['loc'], loc),
         ('conf', out['cls'], conf),
-        # AFSD/anet's priors carry their level in a second column
-        ('priors', out['priors'][None, :, None] / ANET_FRAMES,
-         priors[..., :1]),
+            # AFSD/anet's priors carry their level in a second column
+        ('priors', out['priors'][None, :, None] / ANET_FRAMES, priors[..., :1]
+         ),
         ('prop_loc', out['prop_loc'], prop_loc),
         ('prop_conf', out['prop_cls'], prop_conf),
         ('center', out['centerness'][..., None], center),
@@ -321,8 +320,9 @@ def test_activitynet_forward_matches_every_key(afsd_reference, repo_root):
         ('end', out['frame_feat'][:, half:].transpose(1, 2), end),
         ('start_loc_prop', loc_boundary[:, :prop_half].transpose(1, 2),
          start_loc_prop),
-        ('end_loc_prop', loc_boundary[:, prop_half:].transpose(1, 2),
-         end_loc_prop),
+        ('end_loc_prop', loc_boundary[:,
+                                      prop_half:].transpose(1,
+                                                            2), end_loc_prop),
         ('start_conf_prop', cls_boundary[:, :prop_half].transpose(1, 2),
          start_conf_prop),
         ('end_conf_prop', cls_boundary[:, prop_half:].transpose(1, 2),

@@ -38,7 +38,9 @@ LEVELS = [64, 32, 16, 8, 4, 2]
 VIDEOS = ('video_test_0000062', 'video_test_0000004', 'video_test_0000242')
 
 AFSD_POST_PROCESSOR = dict(
-    score='softmax', score_thr=CONF_THRESH, max_per_window=None,
+    score='softmax',
+    score_thr=CONF_THRESH,
+    max_per_window=None,
     clamp='window')
 AFSD_MERGING = dict(
     nms_cfg=dict(
@@ -56,8 +58,7 @@ def afsd(afsd_reference, shared_data):
     root = osp.join(shared_data, 'thumos14')
     dataset = afsd_reference.module('common.thumos_dataset')
     segment_utils = afsd_reference.module('common.segment_utils')
-    video_infos = dataset.get_video_info(
-        osp.join(root, 'test_video_info.csv'))
+    video_infos = dataset.get_video_info(osp.join(root, 'test_video_info.csv'))
     _, idx_to_class = dataset.get_class_index_map(
         osp.join(root, 'class_index_detection.txt'))
     return dict(
@@ -110,8 +111,7 @@ def afsd_offsets(sample_count):
     return offsetlist
 
 
-def afsd_video(clip_outputs, offsetlist, sample_fps, softnms_v2,
-               idx_to_class):
+def afsd_video(clip_outputs, offsetlist, sample_fps, softnms_v2, idx_to_class):
     """test.py, lines 60 and 88-215 for one video without fusion (the
     clip loading and network call left out): the per-clip decoding and
     scores, the per-class soft-NMS over all its clips and the proposal list
@@ -136,9 +136,11 @@ def afsd_video(clip_outputs, offsetlist, sample_fps, softnms_v2,
 
         pre_loc_w = loc[:, :1] + loc[:, 1:]
         loc = 0.5 * pre_loc_w * prop_loc + loc
-        decoded_segments = torch.cat(
-            [priors[:, :1] * clip_length - loc[:, :1],
-             priors[:, :1] * clip_length + loc[:, 1:]], dim=-1)
+        decoded_segments = torch.cat([
+            priors[:, :1] * clip_length - loc[:, :1],
+            priors[:, :1] * clip_length + loc[:, 1:]
+        ],
+                                     dim=-1)
         decoded_segments.clamp_(min=0, max=clip_length)
 
         conf = score_func(conf)
@@ -222,8 +224,8 @@ def by_class(proposals):
     """{label: (segments (N, 2), scores (N,))}, by descending score."""
     grouped = {}
     for det in proposals:
-        grouped.setdefault(det['label'], []).append(det['segment'] +
-                                                    [det['score']])
+        grouped.setdefault(det['label'],
+                           []).append(det['segment'] + [det['score']])
     result = {}
     for label, rows in grouped.items():
         rows = np.array(rows, dtype=np.float64)
@@ -248,10 +250,11 @@ def test_detections_json(afsd, tmp_path):
         info = afsd['video_infos'][video]
         offsets = afsd_offsets(int(info['sample_count']))
         clips = [raw_outputs(generator) for _ in offsets]
-        reference[video] = afsd_video(
-            [{key: value.clone()
-              for key, value in clip.items()} for clip in clips], offsets,
-            info['sample_fps'], afsd['softnms_v2'], afsd['idx_to_class'])
+        reference[video] = afsd_video([{
+            key: value.clone()
+            for key, value in clip.items()
+        } for clip in clips], offsets, info['sample_fps'], afsd['softnms_v2'],
+                                      afsd['idx_to_class'])
         samples += [
             sample.to_dict()
             for sample in mmgaf_windows(video, info, clips, offsets)
@@ -280,8 +283,7 @@ def test_detections_json(afsd, tmp_path):
             for row, (ref, value) in enumerate(zip(expected, got)):
                 diff = np.abs(value - ref)
                 worst[row] = np.maximum(worst[row], [
-                    diff.max(),
-                    (diff / np.maximum(np.abs(ref), 1e-30)).max()
+                    diff.max(), (diff / np.maximum(np.abs(ref), 1e-30)).max()
                 ])
     # Padding of the short video: detections past its 14.9 s end (AFSD
     # clamps to the 25.6 s clip only), and zero-length ones at the clip end.
@@ -309,11 +311,14 @@ def test_softnms_v2_rules(afsd):
     scores = torch.rand(300, generator=generator)
     for top_k in (5000, 40):
         ref, count = afsd['softnms_v2'](
-            torch.cat([segments, scores[:, None]], -1), sigma=0.5,
-            top_k=top_k)
+            torch.cat([segments, scores[:, None]], -1), sigma=0.5, top_k=top_k)
         kept_scores, keep = batched_segment_soft_nms(
-            segments, scores, torch.zeros(300, dtype=torch.long),
-            sigma=0.5, min_score=0.001, max_per_class=top_k,
+            segments,
+            scores,
+            torch.zeros(300, dtype=torch.long),
+            sigma=0.5,
+            min_score=0.001,
+            max_per_class=top_k,
             keep_last=False)
         assert len(keep) == int(count)
         # Measured: bit for bit (0 difference) on float32 inputs.
@@ -324,8 +329,10 @@ def test_softnms_v2_rules(afsd):
     assert int(count) == 0
     assert len(
         batched_segment_soft_nms(
-            single[:, :2].new_tensor([[1., 2.]]), torch.tensor([0.9]),
-            torch.zeros(1, dtype=torch.long), keep_last=False)[1]) == 0
+            single[:, :2].new_tensor([[1., 2.]]),
+            torch.tensor([0.9]),
+            torch.zeros(1, dtype=torch.long),
+            keep_last=False)[1]) == 0
 
 
 def test_crossed_refinement_departure():
@@ -340,9 +347,11 @@ def test_crossed_refinement_departure():
     # test.py, lines 154-158.
     pre_loc_w = loc[:, :1] + loc[:, 1:]
     refined = 0.5 * pre_loc_w * prop_loc + loc
-    decoded_segments = torch.cat(
-        [priors[:, :1] * CLIP_LENGTH - refined[:, :1],
-         priors[:, :1] * CLIP_LENGTH + refined[:, 1:]], dim=-1)
+    decoded_segments = torch.cat([
+        priors[:, :1] * CLIP_LENGTH - refined[:, :1],
+        priors[:, :1] * CLIP_LENGTH + refined[:, 1:]
+    ],
+                                 dim=-1)
     # 64 - (4 - 12.5) = 72.5 and 64 + (6 - 2.5) = 67.5.
     assert decoded_segments.tolist() == [[72.5, 67.5]]
     ours = AFSDPostProcessor.decode(loc[None], prop_loc[None],
@@ -366,16 +375,25 @@ def test_mmcv_soft_nms_is_softnms_v2_in_float32(afsd):
     ref, count = afsd['softnms_v2'](
         torch.cat([segments, scores[:, None]], -1), sigma=0.5)
     boxes = torch.stack(
-        [segments[:, 0], torch.zeros(300), segments[:, 1], torch.ones(300)],
-        -1)
+        [segments[:, 0],
+         torch.zeros(300), segments[:, 1],
+         torch.ones(300)], -1)
     dets, _ = ops.soft_nms(
-        boxes, scores, iou_threshold=0., sigma=0.5, min_score=0.001,
-        method='gaussian', offset=0)
+        boxes,
+        scores,
+        iou_threshold=0.,
+        sigma=0.5,
+        min_score=0.001,
+        method='gaussian',
+        offset=0)
     assert len(dets) == int(count) + 1
     ref = ref[ref[:, 2].argsort(descending=True, stable=True)]
     torch.testing.assert_close(dets[:-1, [0, 2]], ref[:, :2])
     # Measured: 2.2e-8 (float32 rounding of the decays).
     torch.testing.assert_close(dets[:-1, 4], ref[:, 2], rtol=1e-6, atol=1e-7)
     with pytest.raises(RuntimeError):
-        ops.soft_nms(boxes.double(), scores.double(), min_score=0.001,
-                     method='gaussian')
+        ops.soft_nms(
+            boxes.double(),
+            scores.double(),
+            min_score=0.001,
+            method='gaussian')

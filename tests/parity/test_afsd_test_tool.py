@@ -38,8 +38,7 @@ def write_video(path, seconds=32, fps=30, size=(128, 96)):
         str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
     ys, xs = np.mgrid[:size[1], :size[0]]
     for index in range(seconds * fps):
-        frame = np.stack([(xs * 2 + index * 3) % 256,
-                          (ys * 2 + index) % 256,
+        frame = np.stack([(xs * 2 + index * 3) % 256, (ys * 2 + index) % 256,
                           (xs + ys + index * 5) % 256], -1).astype(np.uint8)
         writer.write(frame)
     writer.release()
@@ -64,8 +63,8 @@ def data_root(shared_data, tmp_path_factory):
             annotations=[dict(label=classes[3], segment=[5.0, 9.5])])
     }
     for name in ('thumos14.json', 'thumos_gt.json'):
-        (root / 'annotations' / name).write_text(
-            json.dumps(dict(database=database)))
+        (root / 'annotations' /
+         name).write_text(json.dumps(dict(database=database)))
     return root, ['Background'] + classes
 
 
@@ -83,7 +82,12 @@ def test_converted_checkpoint_through_tools_test(afsd_reference, repo_root,
         sys.executable, 'tools/model_converters/afsd_to_mmgaf.py',
         str(original),
         str(converted), '--config', CONFIG
-    ], cwd=repo_root, env=env, check=True, capture_output=True, text=True)
+    ],
+                   cwd=repo_root,
+                   env=env,
+                   check=True,
+                   capture_output=True,
+                   text=True)
     out_file = tmp_path / 'results.json'
     options = [
         f'test_dataloader.dataset.data_root={root}',
@@ -96,15 +100,22 @@ def test_converted_checkpoint_through_tools_test(afsd_reference, repo_root,
         sys.executable, 'tools/test.py', CONFIG,
         str(converted), '--work-dir',
         str(tmp_path / 'work'), '--cfg-options', *options
-    ], cwd=repo_root, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
-        -3000:]
+    ],
+                            cwd=repo_root,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
     written = json.loads(out_file.read_text())['results']
 
     # the same clips through the original network and test.py's logic
     cfg = Config.fromfile(osp.join(repo_root, CONFIG))
-    cfg.merge_from_dict(
-        {key: value for key, value in (o.split('=', 1) for o in options[:1])})
+    cfg.merge_from_dict({
+        key: value
+        for key, value in (o.split('=', 1) for o in options[:1])
+    })
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     preprocessor = MODELS.build(cfg.model).data_preprocessor
     offsets, clip_outputs = [], []
@@ -125,6 +136,6 @@ def test_converted_checkpoint_through_tools_test(afsd_reference, repo_root,
     for label, (segments, scores) in theirs.items():
         got_segments, got_scores = ours[label]
         assert len(got_scores) == len(scores), label
-        np.testing.assert_allclose(got_segments, segments, rtol=1e-5,
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            got_segments, segments, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(got_scores, scores, rtol=0, atol=1e-6)

@@ -132,5 +132,5 @@ def test_gaf_on_and_off_predict_alike():
             results = model.predict(
                 torch.randn(2, 2, 3, 8, 64, 64), samples([0, 1]))
         assert [r.pred_scores.item.shape for r in results] == [(3, )] * 2
-        assert math.isclose(results[0].pred_scores.item.sum().item(), 1,
-                            rel_tol=1e-5)
+        assert math.isclose(
+            results[0].pred_scores.item.sum().item(), 1, rel_tol=1e-5)

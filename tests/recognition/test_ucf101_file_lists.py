@@ -88,7 +88,9 @@ def test_video_folder_checks_name_each_bad_video(tmp_path, monkeypatch,
         in message
     assert not (tmp_path / 'lists2').exists()
     (videos / 'Archery' / 'v_Archery_g08_c01.avi').unlink()
-    with pytest.raises(SystemExit, match=r'trainlist01.txt: Archery/'
-                       r'v_Archery_g08_c01.avi: missing \('):
+    with pytest.raises(
+            SystemExit,
+            match=r'trainlist01.txt: Archery/'
+            r'v_Archery_g08_c01.avi: missing \('):
         build_file_lists(monkeypatch, split_dir, str(out), '--video-dir',
                          str(videos))

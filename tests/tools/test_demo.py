@@ -30,16 +30,18 @@ def test_demo_trains_evaluates_and_draws(repo_root, tmp_path):
                           'afsd_gaf_synthetic.py'),
             data_root=data_root))
     work_dir = tmp_path / 'work'
-    result = subprocess.run(
-        [sys.executable, 'tools/demo.py', '--config', str(config),
-         '--work-dir', str(work_dir)],
-        cwd=repo_root,
-        env=dict(os.environ, OMP_NUM_THREADS='2'),
-        capture_output=True,
-        text=True,
-        timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
-        -3000:]
+    result = subprocess.run([
+        sys.executable, 'tools/demo.py', '--config',
+        str(config), '--work-dir',
+        str(work_dir)
+    ],
+                            cwd=repo_root,
+                            env=dict(os.environ, OMP_NUM_THREADS='2'),
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
     assert f'using the dataset in {data_root}' in result.stdout
 
     summary = json.loads((work_dir / 'summary.json').read_text())
@@ -53,12 +55,12 @@ def test_demo_trains_evaluates_and_draws(repo_root, tmp_path):
     # the figures are of the validation video with the most instances
     with open(osp.join(data_root, 'annotations.json')) as f:
         database = json.load(f)['database']
-    busiest = max((name for name in database
-                   if database[name]['subset'] == 'validation'),
-                  key=lambda name: len(database[name]['annotations']))
-    assert [osp.basename(path) for path in summary['figures']] == [
-        f'{busiest}_detections.png', f'{busiest}_attention.png'
-    ]
+    busiest = max(
+        (name
+         for name in database if database[name]['subset'] == 'validation'),
+        key=lambda name: len(database[name]['annotations']))
+    assert [osp.basename(path) for path in summary['figures']
+            ] == [f'{busiest}_detections.png', f'{busiest}_attention.png']
     for path in summary['figures']:
         with open(path, 'rb') as f:
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'

@@ -42,20 +42,20 @@ def _call(func, *args, result_type):
 def _exec_payload(marker: str):
     """The chain of the reported exploit: HistoryBuffer.__init__ ->
     __globals__ -> __builtins__ -> exec(code)."""
-    dict_type = _getattr(_getattr(HistoryBuffer.__init__, '__globals__'),
-                         '__class__')
+    dict_type = _getattr(
+        _getattr(HistoryBuffer.__init__, '__globals__'), '__class__')
     module_globals = _getattr(HistoryBuffer.__init__, '__globals__')
     builtins_dict = _call(
-        _getattr(module_globals, 'get'), '__builtins__',
-        result_type=dict_type)
+        _getattr(module_globals, 'get'), '__builtins__', result_type=dict_type)
     exec_fn = _call(
-        _getattr(builtins_dict, 'get'), 'exec',
+        _getattr(builtins_dict, 'get'),
+        'exec',
         result_type=_getattr(_getattr(builtins_dict, 'get'), '__class__'))
     code = f'open({marker!r}, "w").write("ran")'
     return {
         'state_dict': {},
-        'message_hub': _call(exec_fn, code,
-                             result_type=_getattr(None, '__class__')),
+        'message_hub':
+        _call(exec_fn, code, result_type=_getattr(None, '__class__')),
     }
 
 
@@ -79,8 +79,10 @@ def test_crafted_checkpoint_runs_no_code(tmp_path, loader):
     assert not osp.exists(marker), 'the payload ran'
 
 
-@pytest.mark.parametrize('name', ['__init__', '__globals__', '__class__',
-                                  '__dict__', 'statistics', '_set_default'])
+@pytest.mark.parametrize('name', [
+    '__init__', '__globals__', '__class__', '__dict__', 'statistics',
+    '_set_default'
+])
 def test_getattr_stand_in_reaches_statistics_only(name):
     with pytest.raises(pickle.UnpicklingError, match=name):
         history_buffer_attribute(HistoryBuffer, name)
@@ -112,8 +114,9 @@ def test_mmengine_checkpoint_still_loads(tmp_path):
     path = str(tmp_path / 'epoch_1.pth')
     torch.save(
         dict(
-            meta=dict(epoch=1, iter=3, seed=0, dataset_meta=dict(
-                classes=('a', 'b'))),
+            meta=dict(
+                epoch=1, iter=3, seed=0,
+                dataset_meta=dict(classes=('a', 'b'))),
             state_dict={'w': torch.ones(2)},
             message_hub=hub.state_dict()), path)
     for checkpoint in (torch.load(path),

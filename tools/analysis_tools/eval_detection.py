@@ -81,8 +81,8 @@ def main():
 
     unknown = summary['unknown_videos']
     if unknown:
-        fate = ('are left out' if args.protocol == 'afsd' else
-                'count as false positives')
+        fate = ('are left out'
+                if args.protocol == 'afsd' else 'count as false positives')
         print(f'{len(unknown)} video(s) of {args.results_json} are not in '
               f'subset {args.subset} of {args.gt_json}; their detections '
               f'{fate}: {", ".join(unknown[:10])}' +

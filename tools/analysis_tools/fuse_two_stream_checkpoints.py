@@ -39,8 +39,7 @@ def fuse_checkpoints(rgb_path: str, flow_path: str) -> dict:
             # DataParallel / DDP checkpoints prefix their keys.
             key = key[len('module.'):] if key.startswith('module.') else key
             state[f'{prefix}.{key}'] = value
-    return dict(
-        state_dict=state, meta=dict(rgb=rgb_path, flow=flow_path))
+    return dict(state_dict=state, meta=dict(rgb=rgb_path, flow=flow_path))
 
 
 def parse_args():

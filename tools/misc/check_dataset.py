@@ -35,7 +35,9 @@ def parse_args(argv=None):
         default=DEFAULT_MAX_ABS,
         help='largest feature magnitude accepted')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries')
     return parser.parse_args(argv)
 
@@ -53,8 +55,8 @@ def main(argv=None) -> int:
         if not loader:
             continue
         dataset_cfg = loader['dataset']
-        key = repr(dataset_cfg.to_dict() if hasattr(dataset_cfg, 'to_dict')
-                   else dataset_cfg)
+        key = repr(dataset_cfg.to_dict() if hasattr(dataset_cfg, 'to_dict'
+                                                    ) else dataset_cfg)
         if key in checked:
             continue
         checked.add(key)
@@ -65,8 +67,10 @@ def main(argv=None) -> int:
             failed += 1
             continue
         problems = check_tad_dataset(dataset, max_abs=args.max_abs)
-        videos = len({dataset.get_data_info(i)['video_name']
-                      for i in range(len(dataset))})
+        videos = len({
+            dataset.get_data_info(i)['video_name']
+            for i in range(len(dataset))
+        })
         print(f'[{split}] {videos} videos, {len(dataset)} windows: '
               f'{len(problems)} videos with problems')
         for video_problems in problems.values():

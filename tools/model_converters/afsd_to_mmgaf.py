@@ -80,9 +80,9 @@ def convert(src: str,
         expected = list(model.state_dict())
         if variant == 'i3d' and not any(
                 key.startswith('logits.') for key in expected):
-            converted = type(converted)(
-                (key, value) for key, value in converted.items()
-                if not key.startswith('logits.'))
+            converted = type(converted)((key, value)
+                                        for key, value in converted.items()
+                                        if not key.startswith('logits.'))
         check_keys(converted, expected)
         model.load_state_dict(converted, strict=True)
     checkpoint = dict(

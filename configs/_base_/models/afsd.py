@@ -54,8 +54,7 @@ model = dict(
             loss_weight=1.0),
         loss_prop_loc=dict(type='mmdet.L1Loss', loss_weight=10.0),
         loss_centerness=dict(
-            type='mmdet.CrossEntropyLoss', use_sigmoid=True,
-            loss_weight=1.0),
+            type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
         loss_boundary=dict(
             type='AFSDBoundaryLoss', proposal_weight=0.1, loss_weight=1.0)),
     post_processor=dict(

@@ -36,5 +36,4 @@ afsd_recipe = dict(
         margin=1.0,
         loss_weight=0.1),
     post_processor=dict(
-        score='softmax', score_thr=0.01, max_per_window=None,
-        clamp='window'))
+        score='softmax', score_thr=0.01, max_per_window=None, clamp='window'))

@@ -13,8 +13,8 @@ from .thumos14 import (AMBIGUOUS, add_thumos14_csv,
 from .ucf101 import read_ucf101_classes, read_ucf101_split
 
 __all__ = [
-    'FIXES', 'ConversionReport', 'TADAnnotationBuilder',
-    'AMBIGUOUS', 'read_class_index', 'read_video_info', 'merge_video_info',
+    'FIXES', 'ConversionReport', 'TADAnnotationBuilder', 'AMBIGUOUS',
+    'read_class_index', 'read_video_info', 'merge_video_info',
     'add_thumos14_csv', 'add_thumos14_txt', 'add_thumos14_groundtruth_csv',
     'add_thumos_gt_json', 'read_action_names', 'add_activitynet',
     'read_ucf101_classes', 'read_ucf101_split'

@@ -137,8 +137,9 @@ def add_thumos14_csv(builder: TADAnnotationBuilder,
 
 def _afsd_frame_scale(video: dict, name: str, where: str) -> float:
     """Seconds per annotated frame under AFSD's ``sample_count / count``."""
-    missing = [key for key in ('sample_fps', 'sample_count')
-               if key not in video]
+    missing = [
+        key for key in ('sample_fps', 'sample_count') if key not in video
+    ]
     if missing:
         raise ValueError(f'{where}: video {name!r}: frame times need the '
                          f'column(s) {missing} of the video info '
@@ -203,9 +204,9 @@ def add_thumos14_groundtruth_csv(builder: TADAnnotationBuilder,
         subset (str): Defaults to ``'test'``.
     """
     durations: Dict[str, str] = {}
-    for where, row in read_csv_rows(
-            path, ('video-name', 't-init', 't-end', 'video-duration',
-                   'frame-rate', 'label-idx')):
+    for where, row in read_csv_rows(path, ('video-name', 't-init', 't-end',
+                                           'video-duration', 'frame-rate',
+                                           'label-idx')):
         name = row['video-name']
         if name not in durations:
             builder.add_video(name, subset, row['video-duration'],

@@ -30,8 +30,8 @@ def read_ucf101_classes(path: str) -> Dict[str, int]:
     return classes
 
 
-def read_ucf101_split(path: str,
-                      classes: Dict[str, int]) -> List[Tuple[str, int]]:
+def read_ucf101_split(path: str, classes: Dict[str,
+                                               int]) -> List[Tuple[str, int]]:
     """One split file as ``(Class/v_Class_gXX_cYY.avi, 0-based label)``.
 
     ``trainlist0N.txt`` lines carry a 1-based label, which must agree with

@@ -88,8 +88,8 @@ def background_regions(segments: np.ndarray, length: int,
     return regions
 
 
-def insert_background(inputs: np.ndarray, segment: Sequence[float],
-                      split: int, background_start: int,
+def insert_background(inputs: np.ndarray, segment: Sequence[float], split: int,
+                      background_start: int,
                       length: int) -> Tuple[np.ndarray, np.ndarray]:
     """Move ``length`` background steps into an action, at step ``split``.
 
@@ -121,17 +121,17 @@ def insert_background(inputs: np.ndarray, segment: Sequence[float],
     background_end = background_start + length
     out = inputs.copy()
     if end < background_start:
-        out[:, split:split + length] = inputs[:, background_start:
-                                              background_end]
-        out[:, split + length:background_end] = inputs[:, split:
-                                                       background_start]
+        out[:, split:split + length] = inputs[:,
+                                              background_start:background_end]
+        out[:, split + length:background_end] = inputs[:,
+                                                       split:background_start]
         segments = [[start, split], [split + length, end + length],
                     [split + 1, split + length - 1]]
     else:
-        out[:, background_start:split - length] = inputs[:, background_end:
-                                                         split]
-        out[:, split - length:split] = inputs[:, background_start:
-                                              background_end]
+        out[:, background_start:split - length] = inputs[:,
+                                                         background_end:split]
+        out[:, split - length:split] = inputs[:,
+                                              background_start:background_end]
         segments = [[start - length, split - length], [split, end],
                     [split - length + 1, split - 1]]
     return out, np.array(segments, dtype=np.float32)
@@ -222,8 +222,7 @@ class BoundaryContrast(BaseTransform):
             return results
         action = segments[self._choose(actions)]
         split = self._choose(split_steps(action, length))
-        regions = background_regions(segments, length,
-                                     results['window_size'])
+        regions = background_regions(segments, length, results['window_size'])
         if not regions:
             return results
         first, last = self._choose(regions)

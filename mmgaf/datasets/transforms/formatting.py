@@ -46,9 +46,10 @@ def window_inputs(results: dict, pad_value: float = 0.) -> np.ndarray:
             f'video {results.get("video_name")!r}: the window at step '
             f'{results.get("window_start")} has {steps.shape[1]} steps, '
             f'expected valid_len={valid_len}')
-    inputs = np.full((steps.shape[0], window_size) + steps.shape[2:],
-                     pad_value,
-                     dtype=np.float32)
+    inputs = np.full(
+        (steps.shape[0], window_size) + steps.shape[2:],
+        pad_value,
+        dtype=np.float32)
     inputs[:, :valid_len] = steps
     return inputs
 
@@ -114,8 +115,8 @@ class PackTADInputs(BaseTransform):
             data_sample.set_data(
                 dict(
                     ssl_inputs=torch.from_numpy(
-                        np.ascontiguousarray(results['ssl_inputs'],
-                                             dtype=np.float32)),
+                        np.ascontiguousarray(
+                            results['ssl_inputs'], dtype=np.float32)),
                     ssl_segments=torch.as_tensor(
                         results['ssl_segments'],
                         dtype=torch.float32).reshape(3, 2),

@@ -143,9 +143,8 @@ class SampleWindowFrames(BaseTransform):
         if self.rule == 'shown':
             frame_inds = np.floor(seconds * results['avg_fps'] + self._EPS)
         else:
-            frame_inds = np.ceil(
-                (seconds + results['time_scale']) * results['avg_fps'] -
-                self._EPS) - 1
+            frame_inds = np.ceil((seconds + results['time_scale']) *
+                                 results['avg_fps'] - self._EPS) - 1
         frame_inds = np.clip(frame_inds, 0, results['total_frames'] - 1)
         results['frame_inds'] = (
             frame_inds.astype(np.int64) + results['start_index'])

@@ -109,8 +109,7 @@ class ConvertGtToWindow(BaseTransform):
             results['time_scale'], results['time_shift'],
             results['window_start'], results['valid_len'],
             results['num_steps'], results['min_kept_ratio'],
-            results.get('window_gt_rule', 'mmgaf'),
-            results.get('window_size'))
+            results.get('window_gt_rule', 'mmgaf'), results.get('window_size'))
         return results
 
 

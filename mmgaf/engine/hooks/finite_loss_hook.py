@@ -4,8 +4,8 @@ from typing import Optional, Sequence
 from mmengine.hooks import Hook
 from torch import Tensor
 
-from mmgaf.registry import HOOKS
 from mmgaf.models.gaf.phase import GAF_PHASE_INFO
+from mmgaf.registry import HOOKS
 
 
 @HOOKS.register_module()

@@ -6,9 +6,9 @@ from mmengine.logging import MessageHub
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
+from mmgaf.models.gaf.phase import ALTERNATING_PHASES, GAF_PHASE_INFO, GAFPhase
 from mmgaf.models.necks import GAFNeck
 from mmgaf.registry import HOOKS
-from mmgaf.models.gaf.phase import ALTERNATING_PHASES, GAF_PHASE_INFO, GAFPhase
 from ..runner import GAFEpochBasedTrainLoop
 
 __all__ = ['GAFAlternatingHook', 'GAF_PHASE_INFO', 'restart_log_history']

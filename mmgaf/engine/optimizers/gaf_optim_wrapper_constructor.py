@@ -5,9 +5,9 @@ from mmengine.optim import (DefaultOptimWrapperConstructor, OptimWrapper,
                             OptimWrapperDict)
 
 from mmgaf.models.gaf import ConditionalVAE
+from mmgaf.models.gaf.phase import GAFPhase
 from mmgaf.registry import (OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS,
                             OPTIMIZERS)
-from mmgaf.models.gaf.phase import GAFPhase
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

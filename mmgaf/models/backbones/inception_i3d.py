@@ -245,9 +245,8 @@ class InceptionI3d(BaseModule):
                 m.weight.requires_grad_(False)
         self._freeze_stages()
 
-    def forward(
-            self,
-            x: torch.Tensor) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
+    def forward(self, x: torch.Tensor
+                ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
         """Run the network up to the last requested endpoint.
 
         Args:

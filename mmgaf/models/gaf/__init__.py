@@ -4,6 +4,6 @@ from .segment_attention import SegmentAttention
 from .temporal_projection import TemporalExpansion, TemporalReduction
 
 __all__ = [
-    'ChannelTimeAttention', 'ConditionalVAE', 'CVAEOutput',
-    'SegmentAttention', 'TemporalExpansion', 'TemporalReduction'
+    'ChannelTimeAttention', 'ConditionalVAE', 'CVAEOutput', 'SegmentAttention',
+    'TemporalExpansion', 'TemporalReduction'
 ]

@@ -136,8 +136,7 @@ class ConditionalVAE(BaseModule):
     def prior_mean(self, attention: Tensor) -> Tensor:
         """Mean of p(z | λ), ``(B, Z, T)``: λ (B, T) repeated over the Z
         latent channels, or λ (B, Z, T) itself."""
-        return self._condition(attention).expand(-1, self.latent_channels,
-                                                 -1)
+        return self._condition(attention).expand(-1, self.latent_channels, -1)
 
     def encode(self, x: Tensor, attention: Tensor):
         """q(z | f, λ) of x (B, C, T[, H, W]) and λ (B, T) or (B, Z, T): mean
@@ -154,8 +153,7 @@ class ConditionalVAE(BaseModule):
     def decode(self, z: Tensor, attention: Tensor) -> Tensor:
         """The mean of p(f | λ, z): z (B, Z, T) and λ (B, T) or (B, Z, T) to
         the shape of the modelled map."""
-        return self.decoder(torch.cat([z, self._condition(attention)],
-                                      dim=1))
+        return self.decoder(torch.cat([z, self._condition(attention)], dim=1))
 
     def forward(self,
                 x: Tensor,

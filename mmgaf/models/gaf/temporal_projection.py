@@ -120,4 +120,3 @@ def broadcast_over(weights: Tensor, feature: Tensor) -> Tensor:
                          f'{tuple(feature.shape)}: expected (B, T) or '
                          f'(B, {feature.size(1)}, T)')
     return weights.reshape(weights.shape + (1, ) * (feature.dim() - 3))
-

@@ -6,6 +6,6 @@ from .afsd_refine_head import (AFSDProposalBranch, AFSDRefineHead,
 from .gaf_recognition_head import GAFRecognitionHead
 
 __all__ = [
-    'AFSDCoarseHead', 'AFSDPostProcessor', 'AFSDProposalBranch',
-    'AFSDPyramid', 'AFSDRefineHead', 'boundary_regions', 'GAFRecognitionHead'
+    'AFSDCoarseHead', 'AFSDPostProcessor', 'AFSDProposalBranch', 'AFSDPyramid',
+    'AFSDRefineHead', 'boundary_regions', 'GAFRecognitionHead'
 ]

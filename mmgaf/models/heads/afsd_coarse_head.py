@@ -48,29 +48,26 @@ class AFSDCoarseHead(BaseModule):
             its softmax).
     """
 
-    def __init__(self,
-                 num_classes: int,
-                 use_background_class: bool = False,
-                 in_channels: int = 512,
-                 feat_channels: int = 512,
-                 num_levels: int = 6,
-                 stacked_convs: int = 2,
-                 distance_strides: Optional[Sequence[float]] = None,
-                 norm_cfg: dict = dict(type='GN', num_groups=32),
-                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Xavier',
-                     layer='Conv1d',
-                     distribution='uniform',
-                     bias=0,
-                     override=[
-                         dict(type='Normal', name='conv_loc', std=0.01,
-                              bias=0),
-                         dict(
-                             type='Normal',
-                             name='conv_cls',
-                             std=0.01,
-                             bias_prob=0.01)
-                     ])) -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        use_background_class: bool = False,
+        in_channels: int = 512,
+        feat_channels: int = 512,
+        num_levels: int = 6,
+        stacked_convs: int = 2,
+        distance_strides: Optional[Sequence[float]] = None,
+        norm_cfg: dict = dict(type='GN', num_groups=32),
+        init_cfg: Optional[Union[dict, List[dict]]] = dict(
+            type='Xavier',
+            layer='Conv1d',
+            distribution='uniform',
+            bias=0,
+            override=[
+                dict(type='Normal', name='conv_loc', std=0.01, bias=0),
+                dict(type='Normal', name='conv_cls', std=0.01, bias_prob=0.01)
+            ])
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
         self.use_background_class = use_background_class

@@ -130,8 +130,7 @@ class AFSDPostProcessor:
             keep = (score > self.score_thr).nonzero()[:, 0]
             score = score[keep]
             if self.max_per_window is not None:
-                score, order = score.topk(
-                    min(self.max_per_window, len(score)))
+                score, order = score.topk(min(self.max_per_window, len(score)))
                 keep = keep[order]
             sample.pred_instances = InstanceData(
                 segments=seg[keep // num_classes].clamp(0, float(end)),

@@ -33,8 +33,8 @@ class ConvModule1dTFSame(ConvModule):
 
     def forward(self, x: Tensor, **kwargs) -> Tensor:
         """``(B, C, T)`` -> ``(B, C', ceil(T / stride))``."""
-        pad = tf_same_padding(x.size(-1), self.conv.kernel_size[0],
-                              self.conv.stride[0])
+        pad = tf_same_padding(
+            x.size(-1), self.conv.kernel_size[0], self.conv.stride[0])
         return super().forward(F.pad(x, pad), **kwargs)
 
 
@@ -92,20 +92,22 @@ class AFSDPyramid(BaseModule):
             Defaults to AFSD's glorot-uniform convolutions with zero biases.
     """
 
-    def __init__(self,
-                 in_channels: Union[int, Sequence[int]],
-                 feat_channels: int = 512,
-                 num_levels: int = 6,
-                 spatial_sizes: Sequence[int] = (6, 3),
-                 input_stride: int = 1,
-                 frame_scale: int = 4,
-                 padding: str = 'symmetric',
-                 norm_cfg: dict = dict(type='GN', num_groups=32),
-                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Xavier',
-                     layer=['Conv1d', 'Conv3d'],
-                     distribution='uniform',
-                     bias=0)) -> None:
+    def __init__(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        feat_channels: int = 512,
+        num_levels: int = 6,
+        spatial_sizes: Sequence[int] = (6, 3),
+        input_stride: int = 1,
+        frame_scale: int = 4,
+        padding: str = 'symmetric',
+        norm_cfg: dict = dict(type='GN', num_groups=32),
+        init_cfg: Optional[Union[dict, List[dict]]] = dict(
+            type='Xavier',
+            layer=['Conv1d', 'Conv3d'],
+            distribution='uniform',
+            bias=0)
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_levels < 2:
             raise ValueError(
@@ -185,8 +187,8 @@ class AFSDPyramid(BaseModule):
         num = len(self.input_convs)
         if num == 1 and isinstance(x, Tensor):
             x = (x, )
-        if isinstance(x, Tensor) or len(x) != num or any(
-                level.dim() != 5 for level in x):
+        if isinstance(x, Tensor) or len(x) != num or any(level.dim() != 5
+                                                         for level in x):
             raise ValueError(f'AFSDPyramid was built for {num} backbone '
                              'level(s) (B, C, T, H, W); got ' + _describe(x))
         levels = []
@@ -232,6 +234,7 @@ def _describe(x) -> str:
         return f'a tensor of shape {tuple(x.shape)}'
     if isinstance(x, (list, tuple)):
         return '(' + ', '.join(
-            str(tuple(level.shape)) if isinstance(level, Tensor) else
-            type(level).__name__ for level in x) + ')'
+            str(tuple(level.shape)) if isinstance(level, Tensor
+                                                  ) else type(level).__name__
+            for level in x) + ')'
     return type(x).__name__

@@ -77,10 +77,11 @@ class AFSDProposalBranch(nn.Module):
             Tensor: (B, C, T) the proposal feature.
         """
         return self.fuse_conv(
-            torch.cat(
-                [self.frame_conv(frame_pooled), level_pooled,
-                 self.point_conv(feat)],
-                dim=1))
+            torch.cat([
+                self.frame_conv(frame_pooled), level_pooled,
+                self.point_conv(feat)
+            ],
+                      dim=1))
 
 
 @MODELS.register_module()
@@ -118,32 +119,25 @@ class AFSDRefineHead(BaseModule):
             sigmoid focal loss.
     """
 
-    def __init__(self,
-                 num_classes: int,
-                 use_background_class: bool = False,
-                 in_channels: int = 512,
-                 proposal_channels: int = 512,
-                 frame_channels: int = 512,
-                 norm_cfg: dict = dict(type='GN', num_groups=32),
-                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Xavier',
-                     layer='Conv1d',
-                     distribution='uniform',
-                     bias=0,
-                     override=[
-                         dict(type='Normal', name='conv_loc', std=0.01,
-                              bias=0),
-                         dict(
-                             type='Normal',
-                             name='conv_cls',
-                             std=0.01,
-                             bias_prob=0.01),
-                         dict(
-                             type='Normal',
-                             name='conv_centerness',
-                             std=0.01,
-                             bias=0)
-                     ])) -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        use_background_class: bool = False,
+        in_channels: int = 512,
+        proposal_channels: int = 512,
+        frame_channels: int = 512,
+        norm_cfg: dict = dict(type='GN', num_groups=32),
+        init_cfg: Optional[Union[dict, List[dict]]] = dict(
+            type='Xavier',
+            layer='Conv1d',
+            distribution='uniform',
+            bias=0,
+            override=[
+                dict(type='Normal', name='conv_loc', std=0.01, bias=0),
+                dict(type='Normal', name='conv_cls', std=0.01, bias_prob=0.01),
+                dict(type='Normal', name='conv_centerness', std=0.01, bias=0)
+            ])
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
         self.use_background_class = use_background_class
@@ -173,13 +167,13 @@ class AFSDRefineHead(BaseModule):
             and (B, P, 4) regions on the frame-level grid.
         """
         level_regions = []
-        for loc_i, size in zip(loc.split(list(level_sizes), dim=1),
-                               level_sizes):
+        for loc_i, size in zip(
+                loc.split(list(level_sizes), dim=1), level_sizes):
             dist = loc_i * (size / frame_num)
             centre = torch.arange(size, device=loc.device, dtype=loc.dtype)
             level_regions.append(
-                boundary_regions(centre - dist[..., 0],
-                                 centre + dist[..., 1], dist.sum(-1)))
+                boundary_regions(centre - dist[..., 0], centre + dist[..., 1],
+                                 dist.sum(-1)))
         start = priors - loc[..., 0]
         end = priors + loc[..., 1]
         # AFSD counts the frame-level length inclusively (+1).
@@ -194,10 +188,9 @@ class AFSDRefineHead(BaseModule):
         return (self.loc_branch.boundary_conv(loc_feat),
                 self.cls_branch.boundary_conv(cls_feat))
 
-    def forward(
-        self, frame_feat: Tensor, loc_feats: Sequence[Tensor],
-        cls_feats: Sequence[Tensor], loc: Tensor, priors: Tensor
-    ) -> Tuple[Tensor, Tensor, Tensor, List[Tensor]]:
+    def forward(self, frame_feat: Tensor, loc_feats: Sequence[Tensor],
+                cls_feats: Sequence[Tensor], loc: Tensor,
+                priors: Tensor) -> Tuple[Tensor, Tensor, Tensor, List[Tensor]]:
         """
         Args:
             frame_feat (Tensor): (B, C_f, F) frame-level features.
@@ -224,8 +217,8 @@ class AFSDRefineHead(BaseModule):
                              f'{loc.size(1)} coarse predictions and '
                              f'{priors.numel()} priors')
         batch = frame_feat.size(0)
-        level_regions, frame_regions = self.regions(
-            loc.detach(), priors, sizes, frame_feat.size(-1))
+        level_regions, frame_regions = self.regions(loc.detach(), priors,
+                                                    sizes, frame_feat.size(-1))
         # The frame-level map and its regions are the same for both branches
         # and all levels: pool once.
         frame_pooled = boundary_max_pooling(frame_feat, frame_regions)

@@ -106,8 +106,8 @@ class GAFRecognitionHead(I3DHead):
                 f'{type(feats).__name__}; without GAF use I3DHead')
         if feats.foreground is None:
             return {}
-        losses = self.loss_by_feat(
-            super().forward(feats.foreground, **kwargs), data_samples)
+        losses = self.loss_by_feat(super().forward(feats.foreground, **kwargs),
+                                   data_samples)
         losses['loss_cls_bg'] = self.background_weight * self.loss_background(
             super().forward(feats.background, **kwargs))
         return losses
@@ -145,5 +145,5 @@ class GAFRecognitionHead(I3DHead):
         Returns:
             list[ActionDataSample]: With ``pred_scores`` ``(num_classes,)``.
         """
-        return super().predict_by_feat(
-            cls_scores[:, :self.background_label], data_samples)
+        return super().predict_by_feat(cls_scores[:, :self.background_label],
+                                       data_samples)

@@ -145,10 +145,9 @@ class AFSD(BaseModel):
         score = 'softmax' if self.use_background_class else 'sigmoid'
         given = cfg.get('score', score)
         if given != score:
-            raise ValueError(
-                f"post_processor.score is '{given}' but the loss "
-                f'({type(self.loss_module).__name__}) trains '
-                f"{score} classification (score='{score}')")
+            raise ValueError(f"post_processor.score is '{given}' but the loss "
+                             f'({type(self.loss_module).__name__}) trains '
+                             f"{score} classification (score='{score}')")
         # Sigmoid scoring is the post-processor's default: the key is only
         # needed for the softmax.
         return dict(cfg, score=score) if self.use_background_class else cfg
@@ -212,13 +211,13 @@ class AFSD(BaseModel):
         :meth:`AFSDRefineHead.boundary_feats`), from neck outputs."""
         levels, frame_feat = self.pyramid(x)
         return [
-            frame_feat,
-            *self.refine_head.boundary_feats(
+            frame_feat, *self.refine_head.boundary_feats(
                 *self.coarse_head.towers(levels[0]))
         ]
 
-    def loss_boundary_contrast_by_samples(
-            self, data_samples: Sequence[TADDataSample]) -> Dict[str, Tensor]:
+    def loss_boundary_contrast_by_samples(self,
+                                          data_samples: Sequence[TADDataSample]
+                                          ) -> Dict[str, Tensor]:
         """``loss_triplet`` on the boundary-contrastive inputs of the
         samples with ``ssl_valid`` (see the class docstring): the mean over
         them, or 0 when none is valid."""
@@ -228,8 +227,7 @@ class AFSD(BaseModel):
         ]
         if not valid:
             return dict(
-                loss_triplet=next(self.refine_head.parameters()).new_zeros(
-                    ()))
+                loss_triplet=next(self.refine_head.parameters()).new_zeros(()))
         inputs, segments = [], []
         for i in valid:
             sample = data_samples[i]
@@ -317,10 +315,11 @@ class AFSD(BaseModel):
         return self.post_processor(outputs, self.pyramid.frames_per_step,
                                    data_samples)
 
-    def _forward(self,
-                 inputs: Tensor,
-                 data_samples: Optional[Sequence[TADDataSample]] = None
-                 ) -> Dict[str, Tensor]:
+    def _forward(
+        self,
+        inputs: Tensor,
+        data_samples: Optional[Sequence[TADDataSample]] = None
+    ) -> Dict[str, Tensor]:
         """The raw outputs (see :meth:`forward_feats`), neck at test
         time."""
         x = self.extract_feat(inputs)

@@ -165,9 +165,8 @@ def afsd_to_mmgaf(state_dict: Dict[str, Tensor],
              for pattern, rename in _rules(variant)]
     if variant == 'i3d':
         # the layout of BDNet's backbone, without its prefix
-        state_dict = OrderedDict(
-            (f'backbone._model.{key}', value)
-            for key, value in state_dict.items())
+        state_dict = OrderedDict((f'backbone._model.{key}', value)
+                                 for key, value in state_dict.items())
     converted, unknown = OrderedDict(), []
     for key, value in state_dict.items():
         name = key.replace('coarse_pyramid_detection.', '', 1) \

@@ -98,13 +98,12 @@ class ActionBackgroundLoss(nn.Module):
         self.background_trains_detector = background_trains_detector
         self.action_weight = action_weight
         self.background_weight = background_weight
-        self.background_loss_keys = (
-            None if background_loss_keys is None else
-            tuple(background_loss_keys))
+        self.background_loss_keys = (None if background_loss_keys is None else
+                                     tuple(background_loss_keys))
         self.min_background_length = min_background_length
 
-    def background_samples(
-            self, data_samples: List[TADDataSample]) -> List[TADDataSample]:
+    def background_samples(self, data_samples: List[TADDataSample]
+                           ) -> List[TADDataSample]:
         """Copies of ``data_samples`` whose ground truth is the complement of
         the original one, labelled :data:`BACKGROUND_LABEL`; without any
         instance for ``background_reduction='sum'``."""
@@ -130,8 +129,8 @@ class ActionBackgroundLoss(nn.Module):
             samples.append(background)
         return samples
 
-    def forward(self, detector_loss: Callable, foreground,
-                background, data_samples: List[TADDataSample]) -> Dict:
+    def forward(self, detector_loss: Callable, foreground, background,
+                data_samples: List[TADDataSample]) -> Dict:
         """
         Args:
             detector_loss (Callable): ``(features, data_samples) -> dict`` of
@@ -143,8 +142,7 @@ class ActionBackgroundLoss(nn.Module):
         """
         losses = {}
         if self.action_weight:
-            for key, value in detector_loss(foreground,
-                                            data_samples).items():
+            for key, value in detector_loss(foreground, data_samples).items():
                 losses[key] = _scale(value, self.action_weight)
         if self.background_weight:
             frozen = {} if self.background_trains_detector else dict(

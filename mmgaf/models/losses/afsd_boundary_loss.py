@@ -81,9 +81,9 @@ class AFSDBoundaryLoss(nn.Module):
                                              end_target)
         for feat in proposal_feats:
             start, end = _boundary_bce(
-                feat, *(
-                    F.interpolate(target[:, None], size=feat.size(-1))[:, 0]
-                    for target in (start_target, end_target)))
+                feat,
+                *(F.interpolate(target[:, None], size=feat.size(-1))[:, 0]
+                  for target in (start_target, end_target)))
             loss_start = loss_start + self.proposal_weight * start
             loss_end = loss_end + self.proposal_weight * end
         return self.loss_weight * loss_start, self.loss_weight * loss_end
@@ -99,8 +99,8 @@ def _near(points: Tensor, segments: Tensor, positions: Tensor,
     # it into the grid; both ends are included.
     low = (points - radius).round().clamp(0, length - 1)
     high = (points + radius).round().clamp(0, length - 1)
-    inside = (positions[None] >= low[:, None]) & (positions[None] <=
-                                                   high[:, None])
+    inside = (positions[None] >= low[:, None]) & (
+        positions[None] <= high[:, None])
     return inside.any(0).float()
 
 

@@ -100,37 +100,33 @@ class AFSDLoss(nn.Module):
             Defaults to ``AFSDBoundaryLoss`` (weights 1 and 0.1).
     """
 
-    def __init__(self,
-                 num_classes: int,
-                 pos_iou_thr: float = 0.5,
-                 adaptive_pos_iou_thr: bool = False,
-                 regress_ranges: Optional[Sequence[Tuple[float,
-                                                         float]]] = None,
-                 detach_centerness_target: bool = True,
-                 background_loc_weight: float = 0.,
-                 loss_cls: dict = dict(
-                     type='mmdet.FocalLoss',
-                     use_sigmoid=True,
-                     gamma=2.0,
-                     alpha=0.25,
-                     loss_weight=1.0),
-                 loss_loc: dict = dict(type='AFSDIoULoss', loss_weight=10.0),
-                 loss_prop_cls: dict = dict(
-                     type='mmdet.FocalLoss',
-                     use_sigmoid=True,
-                     gamma=2.0,
-                     alpha=0.25,
-                     loss_weight=1.0),
-                 loss_prop_loc: dict = dict(
-                     type='mmdet.L1Loss', loss_weight=10.0),
-                 loss_centerness: dict = dict(
-                     type='mmdet.CrossEntropyLoss',
-                     use_sigmoid=True,
-                     loss_weight=1.0),
-                 loss_boundary: dict = dict(
-                     type='AFSDBoundaryLoss',
-                     proposal_weight=0.1,
-                     loss_weight=1.0)) -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        pos_iou_thr: float = 0.5,
+        adaptive_pos_iou_thr: bool = False,
+        regress_ranges: Optional[Sequence[Tuple[float, float]]] = None,
+        detach_centerness_target: bool = True,
+        background_loc_weight: float = 0.,
+        loss_cls: dict = dict(
+            type='mmdet.FocalLoss',
+            use_sigmoid=True,
+            gamma=2.0,
+            alpha=0.25,
+            loss_weight=1.0),
+        loss_loc: dict = dict(type='AFSDIoULoss', loss_weight=10.0),
+        loss_prop_cls: dict = dict(
+            type='mmdet.FocalLoss',
+            use_sigmoid=True,
+            gamma=2.0,
+            alpha=0.25,
+            loss_weight=1.0),
+        loss_prop_loc: dict = dict(type='mmdet.L1Loss', loss_weight=10.0),
+        loss_centerness: dict = dict(
+            type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
+        loss_boundary: dict = dict(
+            type='AFSDBoundaryLoss', proposal_weight=0.1, loss_weight=1.0)
+    ) -> None:
         super().__init__()
         if background_loc_weight < 0:
             raise ValueError('background_loc_weight must be >= 0, got '
@@ -228,8 +224,8 @@ class AFSDLoss(nn.Module):
         ranges = priors.new_tensor(self.regress_ranges)[level]
         return ranges[:, 0], ranges[:, 1]
 
-    def forward(self, outputs: Dict[str, Tensor],
-                gt_segments: Sequence[Tensor],
+    def forward(self, outputs: Dict[str,
+                                    Tensor], gt_segments: Sequence[Tensor],
                 gt_labels: Sequence[Tensor]) -> Dict[str, Tensor]:
         """
         Args:
@@ -268,8 +264,8 @@ class AFSDLoss(nn.Module):
             background_interval = labels == BACKGROUND_LABEL
             coarse = loc.detach().float()
             coarse_iou = distance_iou(coarse, targets.distances)
-            refine = foreground & (coarse_iou >= self._refine_thr(
-                coarse_iou, foreground))
+            refine = foreground & (
+                coarse_iou >= self._refine_thr(coarse_iou, foreground))
             half_width = 0.5 * coarse.sum(-1, keepdim=True)
             offsets = (targets.distances - coarse) / half_width
 
@@ -283,10 +279,10 @@ class AFSDLoss(nn.Module):
         # The counts are summed over processes and each process divides by
         # its share of the sum, so that N processes (whose gradients DDP
         # averages) train exactly as one process with their joint batch.
-        counts = torch.stack([
-            (loc_weight > 0).sum(), (foreground | background_interval).sum(),
-            foreground.sum(), refine.sum()
-        ]).float()
+        counts = torch.stack([(loc_weight > 0).sum(),
+                              (foreground | background_interval).sum(),
+                              foreground.sum(),
+                              refine.sum()]).float()
         all_reduce(counts, op='sum')
         counts = (counts.clamp(min=1.) / get_world_size()).tolist()
         num_pos, num_instance, num_fg, num_refine = counts
@@ -309,8 +305,8 @@ class AFSDLoss(nn.Module):
             avg_factor=num_refine)
         losses['loss_prop_loc'] = self.loss_prop_loc(
             prop_loc[refine].float(), offsets[refine], avg_factor=num_refine)
-        with torch.no_grad(
-        ) if self.detach_centerness_target else nullcontext():
+        with torch.no_grad() if self.detach_centerness_target else nullcontext(
+        ):
             coarse_loc = loc[foreground].float()
             refined = coarse_loc + 0.5 * coarse_loc.sum(
                 -1, keepdim=True) * prop_loc[foreground].float()

@@ -245,13 +245,15 @@ class GAFNeck(BaseModule):
         if self.cvaes is None:
             return losses
         levels = [level.detach() for level in self._levels(x)]
-        if self.loss_cvae is not None and self.phase in (GAFPhase.FRAME, GAFPhase.JOINT):
-            reconstruction_terms, kl_terms = zip(*(
-                self._cvae_terms(cvae, level, out.weights)
-                for cvae, level, out in zip(self.cvaes, levels, outputs)))
+        if self.loss_cvae is not None and self.phase in (GAFPhase.FRAME,
+                                                         GAFPhase.JOINT):
+            reconstruction_terms, kl_terms = zip(
+                *(self._cvae_terms(cvae, level, out.weights)
+                  for cvae, level, out in zip(self.cvaes, levels, outputs)))
             losses['loss_cvae_rec'] = sum(reconstruction_terms)
             losses['loss_cvae_kl'] = sum(kl_terms)
-        if self.loss_recon is not None and self.phase in (GAFPhase.SEGMENT, GAFPhase.JOINT):
+        if self.loss_recon is not None and self.phase in (GAFPhase.SEGMENT,
+                                                          GAFPhase.JOINT):
             losses['loss_recon'] = sum(
                 self._recon_term(cvae, level, out.weights)
                 for cvae, level, out in zip(self.cvaes, levels, outputs))
@@ -269,8 +271,8 @@ class GAFNeck(BaseModule):
         """L_CVAE of one level; λ is detached, frame-GAF learns with λ
         fixed (paper Fig. 2, step 1)."""
         out = cvae(level, attention.detach())
-        return self.loss_cvae(out.reconstruction, level, out.mean,
-                              out.log_var, out.prior_mean)
+        return self.loss_cvae(out.reconstruction, level, out.mean, out.log_var,
+                              out.prior_mean)
 
     def forward(self,
                 x: Features,

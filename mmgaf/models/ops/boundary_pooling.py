@@ -179,8 +179,8 @@ def boundary_max_pooling(x: Tensor, segments: Tensor) -> Tensor:
     num_segments = segments.size(1)
     half = channels // 2
     if num_segments == 0:
-        return x.gather(2, segments.new_zeros((batch, channels, 0),
-                                              dtype=torch.long))
+        return x.gather(
+            2, segments.new_zeros((batch, channels, 0), dtype=torch.long))
     index_bits = max(1, (length - 1).bit_length())
     with torch.no_grad():
         level, start = _query_windows(segments, length)
@@ -210,4 +210,3 @@ def boundary_max_pooling(x: Tensor, segments: Tensor) -> Tensor:
     # Reading x at the arg-max through gather makes autograd send each output
     # gradient to that single position (a scatter-add), like the kernel.
     return x.gather(2, position.view(batch, channels, num_segments))
-

@@ -133,7 +133,7 @@ class WindowMerger:
 
 
 def _check_limit(limit: int, name: str) -> None:
-    if isinstance(limit, bool) or not isinstance(limit, int) or (
-            limit == 0 or limit < -1):
+    if isinstance(limit, bool) or not isinstance(limit, int) or (limit == 0 or
+                                                                 limit < -1):
         raise ValueError(f'{name} must be a positive int or -1, got '
                          f'{limit!r}')
