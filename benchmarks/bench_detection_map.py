@@ -1,7 +1,9 @@
-"""Speed of mmgaf's detection mAP against plain per-prediction loops.
+"""Speed of mmgaf's detection mAP against plain per-prediction loops, an
+earlier copy of mmgaf's evaluator, and the official evaluator end to end.
 
-    python benchmarks/bench_detection_map.py [--gt PATH] [--subset test]
-        [--num-preds 20000 50000] [--repeats 5] [--seed 0] [--no-numpy-loop]
+    OMP_NUM_THREADS=1 python benchmarks/bench_detection_map.py [--gt PATH]
+        [--subset test] [--num-preds 20000 50000] [--repeats 5] [--seed 0]
+        [--no-numpy-loop] [--baseline DIR] [--afsd DIR] [--no-end-to-end]
 
 Evaluates the real THUMOS14 test ground truth with synthetic detections,
 deterministic for a seed: every ground-truth instance gets a Poisson(1.5)
@@ -14,27 +16,52 @@ random ground truth, score U(0, 0.8).
 
 Two straightforward implementations of the same protocol are timed:
 
-* the Python loop of ``tests/evaluation/reference_map.py``, one prediction
-  at a time, Python floats and lists;
+* the Python loop of ``mmgaf/evaluation/functional/reference_map.py`` (the
+  definition the fast code must equal), one prediction at a time, Python
+  floats and lists;
 * a NumPy port of the official ActivityNet code's structure
   (``compute_average_precision_detection``, without pandas): per class, per
   prediction, the tIoU against the video's ground truth with NumPy, an
   argsort, and a scan per threshold; the precision envelope is one running
   maximum where the official code loops in Python (faster, not slower).
 
+``--baseline DIR`` names a copy of an earlier
+``mmgaf/evaluation/functional/`` folder (e.g. taken before a refactoring,
+outside the repository); its ``detection_map`` is timed on the same inputs
+and must give the same floats.
+
 All run in the same process, one after the other in each repeat. The
 printed speed-up is against the faster of the two loops. Prints the median
 wall-clock and CPU times, their ratios, and whether every AP is the same
 float.
+
+End to end (unless ``--no-end-to-end``): the detections are written as an
+official results file, and the time from the two JSON files to the
+numbers is measured (medians of ``--repeats``) for mmgaf
+(``load_anet_ground_truth``, ``load_anet_results``, ``anet_detection_map``
+with ``protocol='afsd'``), for the baseline if given, and, once, for AFSD's
+copy of the official ActivityNet evaluator (``AFSD/evaluation/
+eval_detection.py`` under ``--afsd``) when it is there and pandas and
+joblib are importable (said so when not). AFSD's evaluator runs as AFSD
+calls it, in this process with its per-class jobs run one after the other
+(joblib's processes would not see the ``np.float = float`` that NumPy
+1.24+ needs for it), one thread.
 """
 import argparse
+import importlib
 import importlib.util
+import json
 import os.path as osp
+import sys
+import tempfile
 import time
 
 import numpy as np
 
-from mmgaf.evaluation.functional import detection_map, load_anet_ground_truth
+from mmgaf.evaluation import functional
+from mmgaf.evaluation.functional import (detection_map, format_anet_results,
+                                         load_anet_ground_truth)
+from mmgaf.evaluation.functional.reference_map import reference_detection_map
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 IOU_THRS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -60,15 +87,51 @@ def parse_args():
         '--no-numpy-loop',
         action='store_true',
         help='skip the NumPy port of the official code (the slower loop)')
+    parser.add_argument(
+        '--baseline',
+        help='a copy of an earlier mmgaf/evaluation/functional folder')
+    parser.add_argument(
+        '--afsd',
+        default=osp.join(REPO_ROOT, '..', 'shared', 'reference', 'afsd'),
+        help='AFSD as released, for its copy of the official evaluator')
+    parser.add_argument(
+        '--no-end-to-end',
+        action='store_true',
+        help='time only the mAP of arrays, not the files to the numbers')
     return parser.parse_args()
 
 
-def load_reference():
-    path = osp.join(REPO_ROOT, 'tests', 'evaluation', 'reference_map.py')
-    spec = importlib.util.spec_from_file_location('reference_map', path)
+def load_baseline(folder: str):
+    """An earlier copy of the ``functional`` package, importable beside
+    the current one (its relative imports resolve inside the copy)."""
+    spec = importlib.util.spec_from_file_location(
+        'baseline_functional',
+        osp.join(folder, '__init__.py'),
+        submodule_search_locations=[folder])
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    return module.reference_detection_map
+    return module
+
+
+def load_afsd_evaluator(root: str):
+    """AFSD's ``ANETdetection``, or a sentence saying why not."""
+    if not osp.isfile(
+            osp.join(root, 'AFSD', 'evaluation', 'eval_detection.py')):
+        return f'AFSD\'s evaluator is absent ({root})'
+    for package in ('pandas', 'joblib'):
+        if importlib.util.find_spec(package) is None:
+            return f'{package} is not importable: AFSD\'s evaluator not run'
+    # Removed in NumPy 1.24; AFSD's code uses it for the builtin float.
+    np.float = float
+    sys.path.insert(0, root)
+    try:
+        module = importlib.import_module('AFSD.evaluation.eval_detection')
+    finally:
+        sys.path.remove(root)
+    module.Parallel = lambda n_jobs: (
+        lambda tasks: [func(*args, **kwargs) for func, args, kwargs in tasks])
+    return module.ANETdetection
 
 
 def official_style_detection_map(ground_truth, predictions, iou_thrs,
@@ -218,11 +281,16 @@ def synthetic_predictions(gt: dict, num_classes: int, num_videos: int,
 def identical(result: dict, expected: dict) -> bool:
     """Every AP and mAP the same float."""
     return (np.array_equal(result['ap'], expected['ap'], equal_nan=True)
-            and np.array_equal(result['map'], expected['map'],
-                               equal_nan=True)
+            and np.array_equal(result['map'], expected['map'], equal_nan=True)
             and (result['average_map'] == expected['average_map'] or
                  (np.isnan(result['average_map'])
                   and np.isnan(expected['average_map']))))
+
+
+def in_turn(evaluators: dict, repeat: int) -> list:
+    """The evaluators' items, in reversed order at odd repeats."""
+    items = list(evaluators.items())
+    return items[::-1] if repeat % 2 else items
 
 
 def timed(function, *args):
@@ -232,23 +300,26 @@ def timed(function, *args):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def benchmark(gt: dict, classes: list, num_videos: int, num_preds: int,
-              args) -> bool:
+def benchmark(gt: dict, classes: list, num_videos: int, num_preds: int, args,
+              baseline) -> bool:
     preds = synthetic_predictions(gt, len(classes), num_videos, num_preds,
                                   args.seed)
     print(f'\npredictions: {len(preds["labels"])} (seed {args.seed}), '
           f'tIoU {IOU_THRS}')
     evaluators = {'mmgaf detection_map': detection_map}
-    evaluators['per-prediction loop, Python'] = load_reference()
+    if baseline is not None:
+        evaluators['baseline detection_map'] = baseline.detection_map
+    evaluators['per-prediction loop, Python'] = reference_detection_map
     if not args.no_numpy_loop:
         evaluators['per-prediction loop, NumPy'] = official_style_detection_map
     # Wall-clock and CPU time of each run: on a shared machine the CPU
     # time is the steadier of the two. One run of each per repeat, so
-    # that all see the same state of the machine.
+    # that all see the same state of the machine, in reversed order every
+    # other repeat (the run after a slow loop finds the caches cold).
     times = {name: [] for name in evaluators}
     results = {}
-    for _ in range(args.repeats):
-        for name, evaluate in evaluators.items():
+    for repeat in range(args.repeats):
+        for name, evaluate in in_turn(evaluators, repeat):
             results[name], wall, cpu = timed(evaluate, gt, preds, IOU_THRS,
                                              len(classes))
             times[name].append((wall, cpu))
@@ -267,11 +338,83 @@ def benchmark(gt: dict, classes: list, num_videos: int, num_preds: int,
     ratio = medians[fastest] / medians['mmgaf detection_map']
     print(f'speed-up vs the faster loop    {ratio[0]:7.0f}x  {ratio[1]:7.0f}x'
           f'   ({fastest})')
-    same = {name: identical(ours, results[name]) for name in loops}
-    print('every AP and mAP identical: ' + ', '.join(
-        f'{"yes" if same[name] else "NO"} ({name.split(", ")[1]} loop)'
-        for name in loops))
+    if baseline is not None:
+        ratio = medians['baseline detection_map'] / medians[
+            'mmgaf detection_map']
+        print(f'baseline / mmgaf time          {ratio[0]:7.2f}x  '
+              f'{ratio[1]:7.2f}x   (above 1: mmgaf is faster)')
+    same = {
+        name: identical(ours, results[name])
+        for name in results if name != 'mmgaf detection_map'
+    }
+    print('every AP and mAP identical: ' +
+          ', '.join(f'{"yes" if equal else "NO"} ({name})'
+                    for name, equal in same.items()))
     return all(same.values())
+
+
+def end_to_end(gt_path: str, subset: str, classes: list, num_preds: int, args,
+               baseline, afsd_evaluator) -> bool:
+    """Files to numbers: mmgaf, the baseline and AFSD's evaluator on one
+    results file of synthetic detections; whether all agree."""
+    gt, _, num_videos = encode_ground_truth(gt_path, subset)
+    preds = synthetic_predictions(gt, len(classes), num_videos, num_preds,
+                                  args.seed)
+    loaded = load_anet_ground_truth(gt_path, subset)
+    results = format_anet_results(
+        dict(
+            video_names=loaded['video_names'],
+            videos=preds['videos'],
+            labels=[classes[label] for label in preds['labels'].tolist()],
+            segments=preds['segments'],
+            scores=preds['scores']))
+    evaluators = {'mmgaf': functional}
+    if baseline is not None:
+        evaluators['baseline'] = baseline
+    with tempfile.TemporaryDirectory() as folder:
+        results_path = osp.join(folder, 'results.json')
+        with open(results_path, 'w') as file:
+            json.dump(results, file)
+        print(f'\nend to end, {num_preds} detections '
+              f'({osp.getsize(results_path) / 1e6:.1f} MB of JSON), '
+              f'tIoU {IOU_THRS}: medians of {args.repeats} runs, wall ms')
+        times = {name: [] for name in evaluators}
+        maps = {}
+        for repeat in range(args.repeats):
+            for name, module in in_turn(evaluators, repeat):
+                start = time.perf_counter()
+                evaluation = module.anet_detection_map(
+                    module.load_anet_ground_truth(gt_path, subset),
+                    module.load_anet_results(results_path),
+                    IOU_THRS,
+                    protocol='afsd')
+                times[name].append(time.perf_counter() - start)
+                maps[name] = evaluation['map']
+        medians = {name: np.median(t) for name, t in times.items()}
+        for name, median in medians.items():
+            print(f'{name:30s} {1e3 * median:8.1f}')
+        if isinstance(afsd_evaluator, str):
+            print(afsd_evaluator)
+        else:
+            start = time.perf_counter()
+            evaluator = afsd_evaluator(
+                ground_truth_filename=gt_path,
+                prediction_filename=results_path,
+                subset=subset,
+                tiou_thresholds=IOU_THRS)
+            maps['AFSD official'], _, _ = evaluator.evaluate()
+            medians['AFSD official'] = time.perf_counter() - start
+            print(f'{"AFSD official (one run)":30s} '
+                  f'{1e3 * medians["AFSD official"]:8.1f}')
+    for name in medians:
+        if name != 'mmgaf':
+            print(f'{name} / mmgaf time: '
+                  f'{medians[name] / medians["mmgaf"]:.1f}x')
+    error = max(
+        float(np.abs(value - maps['mmgaf']).max()) for value in maps.values())
+    print('mAP ' + ' '.join(f'{100 * value:.2f}' for value in maps['mmgaf']) +
+          f'; largest difference between evaluators {error:.1e}')
+    return error < 1e-12
 
 
 def main():
@@ -279,9 +422,16 @@ def main():
     gt, classes, num_videos = encode_ground_truth(args.gt, args.subset)
     print(f'ground truth: {args.gt} [{args.subset}], {num_videos} videos, '
           f'{len(gt["labels"])} instances, {len(classes)} classes')
+    baseline = load_baseline(args.baseline) if args.baseline else None
     all_same = True
     for num_preds in args.num_preds:
-        all_same &= benchmark(gt, classes, num_videos, num_preds, args)
+        all_same &= benchmark(gt, classes, num_videos, num_preds, args,
+                              baseline)
+    if not args.no_end_to_end:
+        afsd_evaluator = load_afsd_evaluator(args.afsd)
+        for num_preds in args.num_preds:
+            all_same &= end_to_end(args.gt, args.subset, classes, num_preds,
+                                   args, baseline, afsd_evaluator)
     if not all_same:
         raise SystemExit(1)
 

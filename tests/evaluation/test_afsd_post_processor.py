@@ -92,7 +92,9 @@ def test_bad_configs_and_outputs():
     sample = window()
     sample.gt_instances = InstanceData()
     with pytest.raises(ValueError, match='1 data samples for a batch of 2'):
-        AFSDPostProcessor()(
-            {key: value.expand(2, *value.shape[1:])
-             if key not in ('priors', ) else value
-             for key, value in outputs().items()}, 4., [sample])
+        AFSDPostProcessor()({
+            key:
+            value.expand(2, *value.shape[1:])
+            if key not in ('priors', ) else value
+            for key, value in outputs().items()
+        }, 4., [sample])

@@ -4,9 +4,12 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmgaf.evaluation.functional import (
-    anet_detection_map, detection_summary_table, format_anet_results,
-    load_anet_ground_truth, load_anet_results, summarize_detection_map)
+from mmgaf.evaluation.functional import (anet_detection_map,
+                                         detection_summary_table,
+                                         format_anet_results,
+                                         load_anet_ground_truth,
+                                         load_anet_results,
+                                         summarize_detection_map)
 
 GROUND_TRUTH = {
     'database': {
@@ -91,8 +94,9 @@ def test_bad_files(tmp_path):
         load_anet_ground_truth(str(path))
     path.write_text('{"database": {"v1": {"subset": "test", "annotations": '
                     '[]}, "v1": {"subset": "test", "annotations": []}}}')
-    with pytest.raises(ValueError, match=r"broken.json: key\(s\) \['v1'\] "
-                       'repeated'):
+    with pytest.raises(
+            ValueError, match=r"broken.json: key\(s\) \['v1'\] "
+            'repeated'):
         load_anet_ground_truth(str(path))
     path.write_text('')
     with pytest.raises(ValueError, match='broken.json: the file is empty'):

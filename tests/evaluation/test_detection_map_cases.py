@@ -1,9 +1,10 @@
 """Small cases of the ActivityNet protocol, worked out by hand."""
 import numpy as np
 import pytest
+from matching_helpers import match_detections
 
 from mmgaf.evaluation.functional import (average_precision_at_tiou,
-                                         detection_map, match_detections)
+                                         detection_map)
 
 
 def gt_of(*rows):
@@ -143,13 +144,13 @@ def test_empty_inputs():
     assert np.isnan(no_gt['ap']).all() and np.isnan(no_gt['map']).all()
 
 
-@pytest.mark.parametrize(
-    'field, value, message',
-    [('segments', np.array([[5., 1.]]), 'ends before it starts'),
-     ('scores', np.array([np.nan]), 'not finite'),
-     ('labels', np.array([-1]), 'negative index'),
-     ('labels', np.array([0.5]), 'must hold integers'),
-     ('videos', np.array([0, 1]), r'must have shape \(1, \)')])
+@pytest.mark.parametrize('field, value, message', [
+    ('segments', np.array([[5., 1.]]), 'ends before it starts'),
+    ('scores', np.array([np.nan]), 'not finite'),
+    ('labels', np.array([-1]), 'negative index'),
+    ('labels', np.array([0.5]), 'must hold integers'),
+    ('videos', np.array([0, 1]), r'must have shape \(1, \)')
+])
 def test_bad_predictions_name_the_field(field, value, message):
     preds = preds_of((0, 0, 0, 10, .9))
     preds[field] = value

@@ -1,9 +1,10 @@
-"""The vectorised evaluator against the plain loop of reference_map.py."""
+"""The vectorised evaluator against its definition, the plain loop of
+mmgaf/evaluation/functional/reference_map.py."""
 import numpy as np
 import pytest
-from reference_map import reference_detection_map
 
 from mmgaf.evaluation.functional import detection_map
+from mmgaf.evaluation.functional.reference_map import reference_detection_map
 
 # With 0 every pair of a group is a candidate; without, only overlapping
 # ones are searched for.

@@ -1,17 +1,21 @@
 """Adversarial cases for the fast paths of the evaluator, against the plain
-loop of reference_map.py: many conflicts, long chains of them, ties,
-duplicates, empty groups, extreme scores and sizes, every threshold set."""
+loop of mmgaf/evaluation/functional/reference_map.py: many conflicts, long
+chains of them, ties, duplicates, empty groups, extreme scores and sizes,
+every threshold set."""
 import importlib
 import importlib.util
 import os.path as osp
 
 import numpy as np
 import pytest
-from reference_map import reference_detection_map, reference_tiou
+from matching_helpers import match_detections
 
-from mmgaf.evaluation.functional import detection_map, match_detections
+from mmgaf.evaluation.functional import detection_map
+from mmgaf.evaluation.functional.reference_map import (reference_detection_map,
+                                                       reference_matches)
 
-# The modules (the package exports functions of the same names).
+# The modules themselves (the package exports a function named
+# detection_map).
 matching = importlib.import_module('mmgaf.evaluation.functional.matching')
 detection_map_module = importlib.import_module(
     'mmgaf.evaluation.functional.detection_map')
@@ -48,8 +52,8 @@ def crowded_case(rng):
     grid = rng.choice([0.25, 0.5, 1.0])
     starts = rng.integers(0, 20, num_gt) * grid
     gt = dict(
-        segments=np.stack(
-            [starts, starts + rng.integers(0, 6, num_gt) * grid], 1),
+        segments=np.stack([starts, starts + rng.integers(0, 6, num_gt) * grid],
+                          1),
         labels=rng.integers(0, num_classes, num_gt),
         videos=rng.integers(0, num_videos, num_gt))
     starts = rng.integers(0, 24, num_preds) * grid
@@ -57,8 +61,8 @@ def crowded_case(rng):
         [starts, starts + rng.integers(0, 8, num_preds) * grid], 1)
     if num_gt:
         copies = rng.random(num_preds) < 0.3
-        segments[copies] = gt['segments'][rng.integers(
-            0, num_gt, copies.sum())]
+        segments[copies] = gt['segments'][rng.integers(0, num_gt,
+                                                       copies.sum())]
     scores = (
         rng.choice([0.1, 0.5, 0.9, 0.0, -0.0, 1.0, -2.0], num_preds)
         if rng.random() < 0.5 else rng.random(num_preds))
@@ -85,8 +89,9 @@ def chain(length: int, shuffle: bool, rng):
     second, a chain of conflicts as long as the group."""
     starts = np.arange(length) * 10.
     gt_segments = np.stack([starts, starts + 10], 1)
-    pred_segments = np.concatenate(
-        [[[0., 10.]], np.stack([starts[1:] - 8, starts[1:] + 4], 1)])
+    pred_segments = np.concatenate([[[0., 10.]],
+                                    np.stack([starts[1:] - 8, starts[1:] + 4],
+                                             1)])
     order = rng.permutation(length) if shuffle else np.arange(length)
     zeros = np.zeros(length, dtype=int)
     gt = dict(segments=gt_segments[order], labels=zeros, videos=zeros)
@@ -119,28 +124,6 @@ def test_plain_loop_after_any_round(monkeypatch, max_rounds):
                     num_classes)
 
 
-def reference_matches(pred_segments, pred_groups, gt_segments, gt_groups,
-                      thrs):
-    """The greedy matching, one prediction at a time."""
-    matches = np.full((len(thrs), len(pred_segments)), -1)
-    for t, thr in enumerate(thrs):
-        taken = set()
-        for i, (segment, group) in enumerate(zip(pred_segments,
-                                                 pred_groups)):
-            candidates = sorted(
-                ((reference_tiou(segment, gt_segments[j]), j)
-                 for j in np.flatnonzero(gt_groups == group)),
-                key=lambda item: -item[0])
-            for tiou, j in candidates:
-                if tiou < thr:
-                    break
-                if j not in taken:
-                    taken.add(j)
-                    matches[t, i] = j
-                    break
-    return matches
-
-
 def test_match_detections_against_plain_greedy():
     rng = np.random.default_rng(3)
     for i in range(150):
@@ -156,8 +139,7 @@ def test_match_detections_against_plain_greedy():
 
 
 @pytest.mark.parametrize('scores', [
-    'equal', 'huge_span', 'tiny_span', 'signed_zeros', 'few_levels',
-    'float32'
+    'equal', 'huge_span', 'tiny_span', 'signed_zeros', 'few_levels', 'float32'
 ])
 def test_extreme_scores(scores):
     rng = np.random.default_rng(5)

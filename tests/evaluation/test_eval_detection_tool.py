@@ -60,21 +60,40 @@ def test_wrong_subset_fails_clearly(repo_root, tmp_path):
 
 def test_a_label_that_is_not_a_class_fails_clearly(repo_root, tmp_path):
     gt = tmp_path / 'gt.json'
-    gt.write_text(json.dumps({'database': {'v': {
-        'subset': 'test',
-        'annotations': [{'label': 'Jump', 'segment': [0, 10]}]}}}))
+    gt.write_text(
+        json.dumps({
+            'database': {
+                'v': {
+                    'subset': 'test',
+                    'annotations': [{
+                        'label': 'Jump',
+                        'segment': [0, 10]
+                    }]
+                }
+            }
+        }))
     results = tmp_path / 'results.json'
-    results.write_text(json.dumps({'results': {'v': [
-        {'label': 'Jump', 'score': 0.9, 'segment': [0, 10]},
-        {'label': 'Jmup', 'score': 0.8, 'segment': [0, 10]}]}}))
-    completed = run_tool(repo_root, str(gt), str(results), '--subset',
-                         'test')
+    results.write_text(
+        json.dumps({
+            'results': {
+                'v': [{
+                    'label': 'Jump',
+                    'score': 0.9,
+                    'segment': [0, 10]
+                }, {
+                    'label': 'Jmup',
+                    'score': 0.8,
+                    'segment': [0, 10]
+                }]
+            }
+        }))
+    completed = run_tool(repo_root, str(gt), str(results), '--subset', 'test')
     assert completed.returncode != 0
     assert "video v has label 'Jmup', which is not one of the classes" in \
         completed.stderr
     classes = tmp_path / 'classes.txt'
     classes.write_text('Jump\nJmup\n')
-    completed = run_tool(repo_root, str(gt), str(results), '--subset',
-                         'test', '--class-file', str(classes))
+    completed = run_tool(repo_root, str(gt), str(results), '--subset', 'test',
+                         '--class-file', str(classes))
     assert completed.returncode == 0, completed.stderr
     assert 'mAP@0.50: 100.00' in completed.stdout

@@ -34,8 +34,10 @@ def test_thumos14_evaluators_are_afsds(repo_root):
         for key in ('val_evaluator', 'test_evaluator'):
             evaluator = cfg[key]
             assert evaluator.ann_file.endswith('annotations/thumos_gt.json')
-            assert {name: evaluator[name]
-                    for name in AFSD_MERGING} == AFSD_MERGING, (path, key)
+            assert {
+                name: evaluator[name]
+                for name in AFSD_MERGING
+            } == AFSD_MERGING, (path, key)
 
 
 def test_thumos14_evaluator_reads_the_published_ground_truth(

@@ -76,8 +76,8 @@ def test_afsd_merging_no_clip_and_max_per_class():
         torch.tensor([[2., 6.], [15., 25.]], dtype=torch.float64))
     assert merged['labels'].tolist() == [0, 1]
     unclipped = WindowMerger(
-        nms_cfg=None, max_per_video=-1, clip_to_duration=False)(
-            [FIRST, SECOND], duration=20.)
+        nms_cfg=None, max_per_video=-1,
+        clip_to_duration=False)([FIRST, SECOND], duration=20.)
     # [30,40] -> [23,28], wholly past the end, is kept too.
     assert len(unclipped['scores']) == 5
     assert [23., 28.] in unclipped['segments'].tolist()
@@ -89,8 +89,7 @@ def test_afsd_merging_no_clip_and_max_per_class():
     torch.testing.assert_close(merged['scores'], torch.tensor([0.9, 0.5]))
     assert merged['labels'].tolist() == [0, 1]
     capped = WindowMerger(
-        nms_cfg=dict(type='nms', iou_thr=1., max_per_class=1),
-        max_per_video=1)
+        nms_cfg=dict(type='nms', iou_thr=1., max_per_class=1), max_per_video=1)
     assert capped([FIRST, SECOND], duration=20.)['labels'].tolist() == [0]
 
 

@@ -10,13 +10,25 @@ In memory both are flat: ``video_names`` (the videos, V), and per instance
 ``videos`` (int64 ``(N, )`` indices into ``video_names``), ``labels`` (class
 names, N), ``segments`` (float64 ``(N, 2)``, seconds) and, for results,
 ``scores`` (float64 ``(N, )``); ``source`` names the file for messages.
+
+Reading is vectorised: the entries are gathered into flat lists by C-level
+iteration (``map``, ``itemgetter``), their types checked as sets and their
+values as arrays. Only when a check fails does the per-entry loop run, to
+find the first bad entry and name its file, video and field; both paths
+accept the same files and give the same arrays.
 """
+from itertools import chain
+from operator import itemgetter
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from mmgaf.fileio import load_json_strict
 from .detection_map import detection_map
+from .fast_json import load_json
+
+_LABEL = itemgetter('label')
+_SEGMENT = itemgetter('segment')
+_SCORE = itemgetter('score')
 
 SubsetType = Union[str, Sequence[str], None]
 
@@ -43,6 +55,45 @@ def load_anet_ground_truth(source: Union[str, dict],
         raise ValueError(f'{name} has no "database" dict of videos')
     subsets = None if subset is None else (
         {subset} if isinstance(subset, str) else set(subset))
+    loaded = _flat_ground_truth(database, subsets)
+    if loaded is None:
+        loaded = _ground_truth_entry_by_entry(database, subsets, name)
+    if not loaded['video_names']:
+        raise ValueError(f'{name} has no video of subset {subset!r}')
+    return dict(loaded, source=name)
+
+
+def _flat_ground_truth(database: dict, subsets: Optional[set]):
+    """The ground truth of :func:`load_anet_ground_truth`, vectorised; None
+    if any check fails."""
+    video_names, counts, annotations = [], [], []
+    for video, info in database.items():
+        if type(info) is not dict:
+            return None
+        if subsets is not None:
+            if type(info.get('subset')) is not str:
+                return None
+            if info['subset'] not in subsets:
+                continue
+        if type(info.get('annotations')) is not list:
+            return None
+        video_names.append(video)
+        counts.append(len(info['annotations']))
+        annotations.append(info['annotations'])
+    instances = _flat_instances(
+        list(chain.from_iterable(annotations)), with_scores=False)
+    if instances is None:
+        return None
+    return dict(
+        video_names=video_names,
+        videos=np.repeat(np.arange(len(video_names), dtype=np.int64), counts),
+        **instances)
+
+
+def _ground_truth_entry_by_entry(database: dict, subsets: Optional[set],
+                                 name: str) -> dict:
+    """The ground truth of :func:`load_anet_ground_truth`, one annotation
+    at a time: raises a ValueError naming the first bad one."""
     video_names, videos, labels, segments = [], [], [], []
     for video, info in database.items():
         if subsets is not None:
@@ -58,14 +109,11 @@ def load_anet_ground_truth(source: Union[str, dict],
             segments.append(_parse_segment(ann, where))
             videos.append(len(video_names))
         video_names.append(video)
-    if not video_names:
-        raise ValueError(f'{name} has no video of subset {subset!r}')
     return dict(
         video_names=video_names,
         videos=np.asarray(videos, dtype=np.int64),
         labels=labels,
-        segments=np.asarray(segments, dtype=np.float64).reshape(-1, 2),
-        source=name)
+        segments=np.asarray(segments, dtype=np.float64).reshape(-1, 2))
 
 
 def load_anet_results(source: Union[str, dict]) -> dict:
@@ -82,7 +130,22 @@ def load_anet_results(source: Union[str, dict]) -> dict:
     results = data.get('results') if isinstance(data, dict) else None
     if not isinstance(results, dict):
         raise ValueError(f'{name} has no "results" dict of videos')
-    video_names = list(results)
+    loaded = None
+    if all(type(detections) is list for detections in results.values()):
+        loaded = _flat_instances(
+            list(chain.from_iterable(results.values())), with_scores=True)
+    if loaded is None:
+        loaded = _results_entry_by_entry(results, name)
+    else:
+        loaded['videos'] = np.repeat(
+            np.arange(len(results), dtype=np.int64),
+            list(map(len, results.values())))
+    return dict(loaded, video_names=list(results), source=name)
+
+
+def _results_entry_by_entry(results: dict, name: str) -> dict:
+    """The detections of :func:`load_anet_results`, one at a time: raises a
+    ValueError naming the first bad one."""
     videos, labels, segments, scores = [], [], [], []
     for index, (video, detections) in enumerate(results.items()):
         if not isinstance(detections, list):
@@ -95,12 +158,51 @@ def load_anet_results(source: Union[str, dict]) -> dict:
             scores.append(_parse_score(det, where))
             videos.append(index)
     return dict(
-        video_names=video_names,
         videos=np.asarray(videos, dtype=np.int64),
         labels=labels,
         segments=np.asarray(segments, dtype=np.float64).reshape(-1, 2),
-        scores=np.asarray(scores, dtype=np.float64),
-        source=name)
+        scores=np.asarray(scores, dtype=np.float64))
+
+
+def _flat_instances(entries: list, with_scores: bool) -> Optional[dict]:
+    """``labels``, ``segments`` (and ``scores``) of annotations or
+    detections, or None if any entry would fail :func:`_parse_label`,
+    :func:`_parse_segment` or :func:`_parse_score` (which accept the same
+    values: strings, pairs of numbers or numeric strings, numbers but not
+    booleans; subclasses and other odd types are left to them)."""
+    if not set(map(type, entries)) <= {dict}:
+        return None
+    try:
+        labels = list(map(_LABEL, entries))
+        pairs = list(map(_SEGMENT, entries))
+        scores = list(map(_SCORE, entries)) if with_scores else []
+    except KeyError:
+        return None
+    well_typed = (
+        set(map(type, labels)) <= {str},
+        set(map(type, pairs)) <= {list, tuple},
+        set(map(len, pairs)) <= {2},
+        set(map(type, scores)) <= {int, float},
+    )
+    if not all(well_typed):
+        return None
+    try:
+        # float() of each value, as _parse_segment and _parse_score take
+        # them (numeric strings included).
+        segments = np.fromiter(
+            map(float, chain.from_iterable(pairs)), np.float64,
+            2 * len(pairs)).reshape(-1, 2)
+        scores = np.fromiter(map(float, scores), np.float64, len(scores))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not np.isfinite(segments).all() or not np.isfinite(scores).all():
+        return None
+    if (segments[:, 1] < segments[:, 0]).any():
+        return None
+    instances = dict(labels=labels, segments=segments)
+    if with_scores:
+        instances['scores'] = scores
+    return instances
 
 
 def format_anet_results(results: dict, version: str = 'VERSION 1.3') -> dict:
@@ -218,28 +320,27 @@ def _afsd_kept(ground_truth: dict, results: dict) -> np.ndarray:
     known_labels = set(ground_truth['labels'])
     video_kept = np.array(
         [name in annotated for name in results['video_names']], dtype=bool)
-    label_kept = np.array([label in known_labels
-                           for label in results['labels']],
-                          dtype=bool).reshape(-1)
+    label_kept = np.array(
+        [label in known_labels for label in results['labels']],
+        dtype=bool).reshape(-1)
     return video_kept[results['videos']] & label_kept
 
 
 def _encode_labels(instances: dict, class_index: Dict[str, int]) -> np.ndarray:
-    encoded = np.empty(len(instances['labels']), dtype=np.int64)
-    for i, label in enumerate(instances['labels']):
-        if label not in class_index:
-            video = instances['video_names'][instances['videos'][i]]
-            raise ValueError(
-                f'{instances.get("source", "the input")}: video {video} has '
-                f'label {label!r}, which is not one of the classes')
-        encoded[i] = class_index[label]
-    return encoded
+    encoded = list(map(class_index.get, instances['labels']))
+    if None not in encoded:
+        return np.asarray(encoded, dtype=np.int64).reshape(-1)
+    i = encoded.index(None)
+    video = instances['video_names'][instances['videos'][i]]
+    raise ValueError(
+        f'{instances.get("source", "the input")}: video {video} has '
+        f'label {instances["labels"][i]!r}, which is not one of the classes')
 
 
 def _load_json(source: Union[str, dict], what: str):
     if not isinstance(source, str):
         return source, f'the {what}'
-    return load_json_strict(source), source
+    return load_json(source), source
 
 
 def _parse_label(entry: dict, where: str) -> str:

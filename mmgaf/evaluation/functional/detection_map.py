@@ -1,13 +1,34 @@
+"""Average precision and mAP of temporal detections, by the protocol of
+the official ActivityNet detection evaluator, vectorised.
+
+What is computed, in order (the definition, one prediction at a time, is
+:mod:`~mmgaf.evaluation.functional.reference_map`):
+
+1. The inputs are checked and the predictions sorted by class, then by
+   descending score (:func:`_class_score_order`: radix sorts of integer
+   keys, where a float sort costs several times more; ties keep their
+   input order).
+2. Every (video, class) is one group of :func:`~.matching.
+   greedy_true_positives`, which matches all groups at every distinct
+   threshold at once and returns the true positives as
+   ``(threshold, pair)`` items.
+3. The items, sorted, are the true positives of each (threshold, class)
+   row in rank order; the k-th of a row, at rank r, has precision
+   ``k / (r + 1)`` and moves recall by ``k / npos - (k - 1) / npos``.
+   False positives need no array: they move no recall and never raise the
+   interpolated precision.
+4. :func:`~.interpolated_ap.envelope_area` sums the interpolated AP of
+   all rows together.
+
+Every AP is the same float as the plain loop's: the same comparisons, and
+each sum added in the same order.
+"""
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from .interpolated_ap import envelope_area
 from .matching import greedy_true_positives
-
-# Rows of true positives are summed in stripes of at least STRIPE_WIDTH
-# points, at most MAX_STRIPES of them.
-STRIPE_WIDTH = 128
-MAX_STRIPES = 16
 
 
 def average_precision_at_tiou(ground_truth: Dict[str, np.ndarray],
@@ -20,7 +41,7 @@ def average_precision_at_tiou(ground_truth: Dict[str, np.ndarray],
     Per class, predictions are ranked by descending score; the sort is
     stable, so predictions with equal scores keep their input order (the
     official code leaves that order to NumPy's unstable ``argsort``). They
-    are matched greedily to ground truth (see :func:`match_detections`);
+    are matched greedily to ground truth (see :mod:`~.matching`);
     recall is normalised by the number of ground-truth instances of the
     class. AP is the area under the interpolated precision (the running
     maximum of precision from the right), summed over the points where
@@ -64,8 +85,7 @@ def average_precision_at_tiou(ground_truth: Dict[str, np.ndarray],
 
     # Sorted by class, then by descending score: each class is a run, and
     # the order inside a (video, class) group is the matching order.
-    order = _class_score_order(preds['labels'], preds['scores'],
-                               num_classes)
+    order = _class_score_order(preds['labels'], preds['scores'], num_classes)
     num_videos = int(
         max(gt['videos'].max(initial=-1), preds['videos'].max(initial=-1))) + 1
     # Each distinct threshold is matched once, in increasing order.
@@ -93,125 +113,35 @@ def average_precision_at_tiou(ground_truth: Dict[str, np.ndarray],
         is_tp = np.zeros(num_thrs * num_pairs, dtype=bool)
         is_tp[items] = True
         items = is_tp.nonzero()[0]
-    row = items // num_pairs
-    items -= row * num_pairs
-    pos = pair_pred[items]
-    tp_class = labels[pos]
-    row *= num_classes
-    row += tp_class
+    tp_row = items // num_pairs
+    items -= tp_row * num_pairs
+    tp_pred = pair_pred[items]
+    tp_class = labels[tp_pred]
+    tp_row *= num_classes
+    tp_row += tp_class
 
-    # The k-th true positive of its row has precision k / (rank + 1), its
-    # rank among the class's predictions counted from 0, and moves recall
-    # from (k - 1) / npos to k / npos.
-    length = np.bincount(row, minlength=num_thrs * num_classes)
+    # The k-th true positive of its row has precision k / rank, and moves
+    # recall from (k - 1) / npos to k / npos.
+    length = np.bincount(tp_row, minlength=num_thrs * num_classes)
     row_start = length.cumsum()
     row_start -= length
-    k = np.arange(1, len(row) + 1)
-    k -= row_start[row]
+    k = np.arange(1, len(tp_row) + 1)
+    k -= row_start[tp_row]
     class_start = labels.searchsorted(np.arange(num_classes))
-    rank = pos - class_start[tp_class]
+    # Counted from 1: the number of the class's predictions up to it.
+    rank = tp_pred - class_start[tp_class]
     rank += 1
     npos = num_gt[tp_class]
+    # As the official code's differences of recalls, not 1 / npos: the
+    # same float.
     recall_step = k / npos
     recall_step -= (k - 1) / npos
-    area = _envelope_area(row, length, k, k / rank, recall_step)
+    area = envelope_area(tp_row, length, k, k / rank, recall_step)
     ap = area.reshape(num_thrs, num_classes)
     ap[:, num_gt == 0] = np.nan
     if thrs.tolist() != iou_thrs.tolist():
         ap = ap[np.searchsorted(thrs, iou_thrs)]
     return ap
-
-
-def _envelope_area(row: np.ndarray, length: np.ndarray, k: np.ndarray,
-                   precision: np.ndarray,
-                   recall_step: np.ndarray) -> np.ndarray:
-    """Per row, the sum of ``recall_step * envelope`` over its points, left
-    to right, where ``envelope`` is the running maximum of ``precision``
-    from the right: the interpolated AP of a row of true positives. (False
-    positives move no recall, and the precision at one is below that at
-    the position before it, so the envelope at a true positive is the
-    largest precision of the true positives from it on.)
-
-    Args:
-        row (np.ndarray): ``(N, )`` row of each point, non-decreasing.
-        length (np.ndarray): ``(R, )`` number of points of each row.
-        k (np.ndarray): ``(N, )`` place of each point in its row, from 1.
-        precision (np.ndarray): ``(N, )`` positive values.
-        recall_step (np.ndarray): ``(N, )`` values.
-
-    Returns:
-        np.ndarray: ``(R, )`` sums, 0 for an empty row.
-    """
-    # The running maximum: the bits of positive floats are in their order,
-    # so integer keys ``(bits - lowest) + (rows after this one) * step``,
-    # with ``step`` above every ``bits - lowest``, keep each row's values
-    # in order and above every later row's: a plain running maximum from
-    # the right over all the rows never crosses into a row before.
-    bits = precision.view(np.int64)
-    lowest = int(bits.min())
-    step = 1 << (int(bits.max()) - lowest).bit_length()
-    dense_row = (length > 0).cumsum()[row]
-    rows_per_chunk = (1 << 63) // step
-    envelope = np.empty_like(bits)
-    num_rows = int(dense_row[-1])
-    bounds = dense_row.searchsorted(
-        list(range(1, num_rows + 1, rows_per_chunk)) + [num_rows + 1])
-    for start, stop in zip(bounds[:-1], bounds[1:]):
-        offset = dense_row[start:stop]
-        offset -= dense_row[stop - 1]
-        offset *= -step
-        key = bits[start:stop] - lowest
-        key += offset
-        key = np.maximum.accumulate(key[::-1])[::-1]
-        key -= offset
-        key += lowest
-        envelope[start:stop] = key
-    envelope = envelope.view(np.float64)
-    envelope *= recall_step
-
-    # The sums, in stripes: each row is cut into stripes of ``width``
-    # points, stacked in a table with the longest rows first: stripe s
-    # holds the rows longer than s * width, a prefix of them. Sums go
-    # stripe by stripe, each carrying on from the last, so that the table
-    # is not as wide as the longest row for every row, and each sum adds
-    # the same terms in the same order as a plain loop would.
-    longest = int(length.max())
-    # A power of two, at least STRIPE_WIDTH.
-    shift = max(STRIPE_WIDTH.bit_length() - 1,
-                (-(-longest // MAX_STRIPES) - 1).bit_length())
-    width = 1 << shift
-    by_length = (-length).argsort(kind='stable')
-    slot = np.empty(len(length), dtype=np.int64)
-    slot[by_length] = np.arange(len(length))
-    num_stripes = -(-longest // width)
-    rows_in = (length[by_length] > np.arange(0, longest, width)[:, None])
-    rows_in = rows_in.sum(1)
-    first_row = rows_in.cumsum()
-    first_row -= rows_in
-    place = k - 1
-    cell = first_row[place >> shift]
-    cell += slot[row]
-    cell <<= shift
-    place &= width - 1
-    cell += place
-    table = np.zeros((int(rows_in.sum()), width))
-    table.reshape(-1)[cell] = envelope
-    blocks = [
-        table[first_row[s]:first_row[s] + rows_in[s]]
-        for s in range(num_stripes)
-    ]
-    for s in range(num_stripes):
-        block = blocks[s]
-        if s:
-            block[:, 0] += blocks[s - 1][:len(block), -1]
-        # ``cumsum`` adds left to right, the order of the official
-        # evaluator's sum, so both give the same float.
-        np.cumsum(block, axis=1, out=block)
-    area = np.zeros(len(length))
-    present = length > 0
-    last_stripe = (length[present] - 1) >> shift
-    area[present] = table[first_row[last_stripe] + slot[present], -1]
-    return area
 
 
 def detection_map(ground_truth: Dict[str, np.ndarray],
@@ -238,8 +168,7 @@ def detection_map(ground_truth: Dict[str, np.ndarray],
     evaluated = ap[:, num_gt > 0]
     if evaluated.size:
         # What row.mean() computes (the same pairwise sum), for less.
-        map_per_thr = np.array(
-            [row.sum() / len(row) for row in evaluated])
+        map_per_thr = np.array([row.sum() / len(row) for row in evaluated])
     else:
         map_per_thr = np.full(len(ap), np.nan)
     return dict(
@@ -296,9 +225,8 @@ def _check_instances(instances: Dict[str, np.ndarray], name: str,
         checked[key] = value.astype(np.int64, copy=False)
     for key in ('segments', 'scores'):
         # The extremes are finite (NaN propagates) if every value is.
-        if key in checked and num and not (
-                np.isfinite(checked[key].min())
-                and np.isfinite(checked[key].max())):
+        if key in checked and num and not (np.isfinite(checked[key].min()) and
+                                           np.isfinite(checked[key].max())):
             bad = np.argwhere(~np.isfinite(checked[key]))[0][0]
             raise ValueError(f'{name}["{key}"] is not finite at position '
                              f'{bad}')

@@ -12,10 +12,10 @@ def tiou_name(iou_thr: float) -> str:
     return np.format_float_positional(round(float(iou_thr), 4), min_digits=2)
 
 
-def summarize_detection_map(
-        evaluation: dict,
-        iou_thrs: Sequence[float],
-        average_iou_thrs: Optional[Sequence[float]] = None) -> dict:
+def summarize_detection_map(evaluation: dict,
+                            iou_thrs: Sequence[float],
+                            average_iou_thrs: Optional[Sequence[float]] = None
+                            ) -> dict:
     """Pick the reported numbers out of :func:`anet_detection_map`'s result.
 
     Args:

@@ -252,8 +252,8 @@ class TADMetric(BaseMetric):
     def _log(self, summary: dict, detections: dict) -> None:
         unknown = summary['unknown_videos']
         if unknown:
-            fate = ('are left out (protocol "afsd")' if self.protocol
-                    == 'afsd' else 'count as false positives')
+            fate = ('are left out (protocol "afsd")'
+                    if self.protocol == 'afsd' else 'count as false positives')
             print_log(
                 f'{len(unknown)} predicted video(s) are not in the ground '
                 f'truth of {self.ann_file}; their detections {fate}: '
