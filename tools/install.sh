@@ -23,14 +23,15 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
     "${PIP[@]}" install "torch==$TORCH_VERSION"
 fi
 
-# MMEngine 0.10.7 resolves `mmaction::` configs with pkg_resources, which
-# setuptools>=70 no longer ships. torch declares setuptools>=77 but does not
-# need it at run time; pip refuses both pins in one command, so this is a
-# step of its own.
-"${PIP[@]}" install "setuptools<70"
-
 echo "[install] the pinned OpenMMLab stack, test and lint tools"
 "${PIP[@]}" install -r requirements.txt -c requirements/constraints.txt
+
+# MMEngine 0.10.7 resolves `mmaction::` configs with pkg_resources, which
+# setuptools>=70 no longer ships, and MMCV's setup.py needs it too. torch
+# declares setuptools>=77 (so the stack above pulls a newer one in) but does
+# not need it at run time; pip refuses both pins in one command, so this is
+# a step of its own, after everything that depends on torch.
+"${PIP[@]}" install "setuptools<70"
 
 # mmengine depends on opencv-python, mmaction2 on opencv-contrib-python; both
 # ship the cv2 package. The contrib build (with TV-L1 optical flow) must win.

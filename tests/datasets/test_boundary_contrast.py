@@ -89,6 +89,10 @@ def test_transform_gives_up(segments, length):
 
 
 def test_transform_pads_frames():
+    # a fixed draw: with a background starting exactly at the action's end
+    # (about 2 % of the draws here) AFSD's test `end < background_start`
+    # takes the other branch and the window is no rotation; kept for parity
+    np.random.seed(0)
     frames = [np.full((2, 2, 3), index + 1, np.float32) for index in range(40)]
     results = BoundaryContrast()(
         dict(

@@ -206,10 +206,10 @@ def test_ssl_pass_matches_bdnet(bdnet, pair):
     ours = triplet.triplets(feats, proposals[None])
     record = {}
     for i in range(3):
-        triplet = zip(('anchor', 'positive', 'negative'),
-                      (ours[0][i], ours[1][i], ours[2][i]),
-                      (anchor[i], positive[i], negative[i]))
-        for name, actual, expected in triplet:
+        parts = zip(('anchor', 'positive', 'negative'),
+                    (ours[0][i], ours[1][i], ours[2][i]),
+                    (anchor[i], positive[i], negative[i]))
+        for name, actual, expected in parts:
             assert_same(f'{name}[{i}]', actual, expected, record)
     # train.py: sum of TripletMarginLoss()(a, p, n) * [1, 0.1, 0.1], times
     # --ssl 0.1
