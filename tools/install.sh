@@ -30,8 +30,9 @@ echo "[install] the pinned OpenMMLab stack, test and lint tools"
 # setuptools>=70 no longer ships, and MMCV's setup.py needs it too. torch
 # declares setuptools>=77 (so the stack above pulls a newer one in) but does
 # not need it at run time; pip refuses both pins in one command, so this is
-# a step of its own, after everything that depends on torch.
-"${PIP[@]}" install "setuptools<70"
+# a step of its own, after everything that depends on torch. `wheel` gives
+# that setuptools its bdist_wheel, which the editable install below needs.
+"${PIP[@]}" install "setuptools<70" wheel -c requirements/constraints.txt
 
 # mmengine depends on opencv-python, mmaction2 on opencv-contrib-python; both
 # ship the cv2 package. The contrib build (with TV-L1 optical flow) must win.
