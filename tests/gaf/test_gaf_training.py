@@ -3,6 +3,7 @@ checkpoint/resume, a Recognizer3D with GAFNeck, and the detector hand-over
 with background intervals."""
 import copy
 import os.path as osp
+import uuid
 
 import pytest
 import torch
@@ -142,7 +143,10 @@ def make_runner(work_dir,
         resume=resume,
         default_scope='mmgaf',
         randomness=dict(seed=0),
-        experiment_name=experiment_name)
+        # MMEngine names its message hub, logger and visualizer after the
+        # experiment, by default a timestamp: two runners built in the same
+        # second would share one message hub and mix their logs
+        experiment_name=experiment_name or f'gaf_{uuid.uuid4().hex}')
 
 
 def test_recognizer3d_with_gaf_neck_trains_one_step():
