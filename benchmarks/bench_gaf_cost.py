@@ -12,7 +12,14 @@ built with AFSD's full sizes:
 - ``synthetic``: configs/afsd/afsd_synthetic.py vs
   configs/gaf/afsd_gaf_synthetic.py, (B, 256, 128), the README's main job;
 - ``e2e``: the end-to-end configs on (B, 3, 256, 96, 96) RGB clips
-  (Inception-I3D with random weights), GAF on Mixed_4f and Mixed_5c.
+  (Inception-I3D with random weights), GAF on Mixed_4f and Mixed_5c;
+- ``recognition``: MMAction2's Recognizer3D of
+  configs/recognition/i3d_synthetic_video.py vs
+  configs/gaf/i3d_gaf_synthetic_video.py on (B, 1, 3, 16, 64, 64) clips;
+- ``bmn``: MMAction2's BMN of configs/localization/bmn_synthetic.py vs
+  configs/gaf/bmn_gaf_synthetic.py on (B, 256, 32) rescaled features.
+
+Below, "AFSD" stands for the model without GAF of each mode.
 
 Timing: both models live in one process and their steps alternate within
 every repeat, so that the ratios are measured under the same load; medians
@@ -40,6 +47,10 @@ CONFIGS = {
                   'configs/gaf/afsd_gaf_synthetic.py', 'synthetic'),
     'e2e': ('configs/afsd/afsd_thumos14_i3d-e2e.py',
             'configs/gaf/afsd_gaf_thumos14_i3d-e2e.py', 'e2e'),
+    'recognition': ('configs/recognition/i3d_synthetic_video.py',
+                    'configs/gaf/i3d_gaf_synthetic_video.py', 'recognition'),
+    'bmn': ('configs/localization/bmn_synthetic.py',
+            'configs/gaf/bmn_gaf_synthetic.py', 'bmn'),
 }
 
 
@@ -52,7 +63,42 @@ def build(config, device):
     return model
 
 
+def mmaction_batch(mode, batch_size, device):
+    """A batch of MMAction2's ActionDataSample: 10-class clips of the
+    built-in videos, or BMN's 32-step features with two proposals each."""
+    from mmaction.structures import ActionDataSample
+    from mmengine.structures import InstanceData
+    generator = torch.Generator().manual_seed(0)
+    samples = []
+    for index in range(batch_size):
+        sample = ActionDataSample()
+        if mode == 'recognition':
+            sample.set_gt_labels(index % 10)
+        else:
+            sample.set_metainfo(
+                dict(
+                    video_name=f'v_{index}',
+                    duration_second=30.,
+                    duration_frame=900,
+                    feature_frame=900,
+                    annotations=[]))
+            sample.gt_instances = InstanceData(
+                gt_bbox=torch.tensor([[0.1, 0.3], [0.5, 0.8]]))
+        samples.append(sample)
+    if mode == 'recognition':
+        return torch.randn(
+            batch_size, 1, 3, 16, 64, 64, generator=generator).to(device), \
+            samples
+    # BMN takes a list of (C, T) features
+    return [
+        torch.randn(256, 32, generator=generator).to(device)
+        for _ in range(batch_size)
+    ], samples
+
+
 def batch(mode, batch_size, device):
+    if mode in ('recognition', 'bmn'):
+        return mmaction_batch(mode, batch_size, device)
     if mode != 'synthetic':
         return make_batch(mode, batch_size, device)
     inputs, samples = make_batch('feature', batch_size, device)

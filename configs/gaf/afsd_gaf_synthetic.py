@@ -18,8 +18,9 @@ model = dict(
 optim_wrapper = dict(
     constructor='GAFOptimWrapperConstructor',
     frame={{_base_.gaf_frame_optim_wrapper}})
-# AFSD's schedule of this dataset, each epoch a frame and a segment pass
-train_cfg = dict(type='GAFEpochBasedTrainLoop', max_epochs=20, val_interval=10)
+# AFSD's schedule of this dataset, each epoch a frame and a segment pass,
+# validated once at the end (the demo then tests the final model)
+train_cfg = dict(type='GAFEpochBasedTrainLoop', max_epochs=20, val_interval=20)
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[16], gamma=0.1)
 ]

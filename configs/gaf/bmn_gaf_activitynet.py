@@ -1,5 +1,6 @@
 # GAF on MMAction2's BMN for ActivityNet proposals: MMAction2's own config
-# (400-d TSN features rescaled to 100 steps, AR@AN with ANetMetric),
+# (400-d TSN features rescaled to 100 steps, AR@AN with ANetMetric; here
+# also the detection mAP of the proposals, see below),
 # inherited with `mmaction::`, with BMN given a neck (mmgaf.BMNWithNeck,
 # MMAction2's BMN with a neck in front of its boundary-matching network)
 # and GAFNeck in it: BMN trains on GAF's foreground features, with L_CVAE,
@@ -39,7 +40,10 @@ optim_wrapper = dict(
     frame={{_base_.gaf_frame_optim_wrapper}})
 # MMAction2's 9 epochs, each a frame and a segment pass
 train_cfg = dict(
-    type='GAFEpochBasedTrainLoop', max_epochs=18, val_begin=2, val_interval=2)
+    type='mmgaf.GAFEpochBasedTrainLoop',
+    max_epochs=18,
+    val_begin=2,
+    val_interval=2)
 param_scheduler = [
     dict(
         type='MultiStepLR',
@@ -50,6 +54,18 @@ param_scheduler = [
         gamma=0.1)
 ]
 work_dir = './work_dirs/bmn_gaf_activitynet/'
-test_evaluator = dict(
-    dump_config=dict(out=f'{work_dir}/results.json', output_format='json'))
-val_evaluator = test_evaluator
+# MMAction2's AR@AN, and the detection mAP of the proposals classified by
+# video-level labels: the ground truth's here (localisation alone); set
+# video_labels to a classifier's results in ActivityNet's classification
+# layout (e.g. the CUHK classifier's cuhk_anet17_pred.json, top_k=1, as
+# MMAction2's BMN documentation reports) for published-style numbers
+ann_file_val = {{_base_.ann_file_val}}
+val_evaluator = [
+    dict(
+        type='ANetMetric',
+        metric_type='AR@AN',
+        dump_config=dict(out=f'{work_dir}/results.json',
+                         output_format='json')),
+    dict(type='mmgaf.ProposalDetectionMetric', ann_file=ann_file_val)
+]
+test_evaluator = val_evaluator

@@ -27,7 +27,7 @@ optim_wrapper = dict(
     frame=dict(
         type='OptimWrapper',
         optimizer=dict(type='Adam', lr=1e-3, betas=(0.8, 0.999))))
-train_cfg = dict(type='GAFEpochBasedTrainLoop')
+train_cfg = dict(type='mmgaf.GAFEpochBasedTrainLoop')
 custom_hooks = [
     dict(
         type='GAFAlternatingHook',

@@ -31,7 +31,7 @@ optim_wrapper = dict(
         type='OptimWrapper',
         optimizer=dict(type='Adam', lr=1e-3, betas=(0.8, 0.999))))
 # each iteration steps the optimizer of its phase
-train_cfg = dict(type='GAFEpochBasedTrainLoop')
+train_cfg = dict(type='mmgaf.GAFEpochBasedTrainLoop')
 # alternate every 100 iterations: per-epoch passes double a long schedule
 custom_hooks = [
     dict(

@@ -33,7 +33,7 @@ def test_ucf101_config_inherits_mmaction_i3d_and_swaps_the_neck(repo_root):
     assert cfg.optim_wrapper.constructor == 'GAFOptimWrapperConstructor'
     # MMAction2's SGD, inherited, is the segment optimizer
     assert cfg.optim_wrapper.optimizer.type == 'SGD'
-    assert cfg.train_cfg.type == 'GAFEpochBasedTrainLoop'
+    assert cfg.train_cfg.type == 'mmgaf.GAFEpochBasedTrainLoop'
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'Recognizer3D'

@@ -89,6 +89,8 @@ def tiny_config(repo_root, features, work_dir=None):
         cfg[key].dataset.update(
             ann_file=ann_file, data_prefix=dict(video=root))
     cfg.train_dataloader.batch_size = 2
+    for key in ('val_evaluator', 'test_evaluator'):
+        cfg[key][1].ann_file = ann_file
     cfg.work_dir = work_dir
     return cfg
 
@@ -99,8 +101,12 @@ def test_config_inherits_mmaction_bmn(repo_root, features):
     assert cfg.model.neck.type == 'GAFNeck'
     # MMAction2's own BMN settings, data and AR@AN metric
     assert cfg.model.boundary_ratio == 0.5
-    assert cfg.val_evaluator.type == 'ANetMetric'
-    assert cfg.val_evaluator.metric_type == 'AR@AN'
+    proposals, detections = cfg.val_evaluator
+    assert proposals.type == 'ANetMetric'
+    assert proposals.metric_type == 'AR@AN'
+    # and the detection mAP of the proposals by video-level labels
+    assert detections.type == 'mmgaf.ProposalDetectionMetric'
+    assert cfg.test_evaluator == cfg.val_evaluator
     assert cfg.optim_wrapper.optimizer.type == 'Adam'
     assert cfg.train_cfg.max_epochs == 2 * 9
 

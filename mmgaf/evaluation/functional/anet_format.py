@@ -34,7 +34,8 @@ SubsetType = Union[str, Sequence[str], None]
 
 
 def load_anet_ground_truth(source: Union[str, dict],
-                           subset: SubsetType = None) -> dict:
+                           subset: SubsetType = None,
+                           name: Optional[str] = None) -> dict:
     """Read the ground truth of some subsets of an ActivityNet-layout file.
 
     Every video of the subsets is listed in ``video_names``, with or
@@ -44,12 +45,15 @@ def load_anet_ground_truth(source: Union[str, dict],
         source (str | dict): A JSON file, or its content.
         subset (str | Sequence[str], optional): The subsets to keep, matched
             against each video's ``"subset"``. None keeps every video.
+        name (str, optional): What messages call ``source`` when it is a
+            dict, e.g. the file it was read from. Defaults to None.
 
     Returns:
         dict: ``video_names``, ``videos``, ``labels``, ``segments`` and
         ``source``.
     """
-    data, name = _load_json(source, 'ground truth')
+    data, found_name = _load_json(source, 'ground truth')
+    name = name or found_name
     database = data.get('database') if isinstance(data, dict) else None
     if not isinstance(database, dict):
         raise ValueError(f'{name} has no "database" dict of videos')

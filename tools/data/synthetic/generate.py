@@ -1,7 +1,8 @@
 """Generate the built-in THUMOS-like feature dataset.
 
     python tools/data/synthetic/generate.py data/synthetic [--seed 0] \
-        [--num-videos 200 80] [--noise-std 1.0] [--distractor-rate 0.7] ...
+        [--num-videos 200 80] [--noise-std 1.0] [--distractor-rate 0.7] \
+        [--steps-per-instance 60] [--median-length 12] ...
 
 Writes OUT_DIR/annotations.json (subsets "training" and "validation"),
 OUT_DIR/classes.txt, OUT_DIR/features/<video>.npy ((T, 256) float32: I3D-like
@@ -31,6 +32,18 @@ def parse_args():
     parser.add_argument('--min-steps', type=int, default=defaults['min_steps'])
     parser.add_argument('--max-steps', type=int, default=defaults['max_steps'])
     parser.add_argument('--feat-dim', type=int, default=defaults['feat_dim'])
+    structure = parser.add_argument_group(
+        'instances', 'fewer and longer instances make it ActivityNet-like')
+    structure.add_argument(
+        '--steps-per-instance',
+        type=float,
+        default=defaults['steps_per_instance'],
+        help='one instance per this many steps on average (plus one)')
+    structure.add_argument(
+        '--median-length',
+        type=float,
+        default=defaults['median_length'],
+        help='median instance length in steps')
     difficulty = parser.add_argument_group(
         'difficulty', 'raise noise, overlap or distractors to make it harder')
     for name, help_text in (
@@ -56,6 +69,8 @@ def main():
         feat_dim=args.feat_dim,
         min_steps=args.min_steps,
         max_steps=args.max_steps,
+        steps_per_instance=args.steps_per_instance,
+        median_length=args.median_length,
         noise_std=args.noise_std,
         class_overlap=args.class_overlap,
         distractor_rate=args.distractor_rate,
