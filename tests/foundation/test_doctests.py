@@ -3,7 +3,10 @@ import doctest
 
 import pytest
 
+import mmgaf.datasets.converters.bmn
+import mmgaf.evaluation.metrics.proposal_detection_metric
 import mmgaf.models.localizers.afsd
+import mmgaf.models.localizers.bmn_with_neck
 import mmgaf.models.necks.gaf
 import mmgaf.models.ops.boundary_pooling
 import mmgaf.utils.dist_env
@@ -12,7 +15,10 @@ import mmgaf.utils.dist_env
 @pytest.mark.parametrize(
     'module', [
         mmgaf.models.necks.gaf, mmgaf.models.localizers.afsd,
-        mmgaf.models.ops.boundary_pooling, mmgaf.utils.dist_env
+        mmgaf.models.ops.boundary_pooling, mmgaf.utils.dist_env,
+        mmgaf.datasets.converters.bmn,
+        mmgaf.evaluation.metrics.proposal_detection_metric,
+        mmgaf.models.localizers.bmn_with_neck
     ],
     ids=lambda module: module.__name__)
 def test_examples(module):
