@@ -9,6 +9,7 @@ file ``{video: {"duration_second", "duration_frame", "feature_frame",
 is ``tools/data/convert_to_bmn.py``.
 """
 import json
+import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -179,7 +180,7 @@ def _positive_number(value, where: str, field: str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         number = float('nan')
-    if isinstance(value, bool) or not number > 0 or number == float('inf'):
+    if isinstance(value, bool) or not (number > 0 and math.isfinite(number)):
         raise ValueError(f'{where}: field "{field}" must be a positive '
                          f'number, got {value!r}')
     return number
