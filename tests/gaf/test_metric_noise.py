@@ -74,3 +74,44 @@ def test_a_draw_without_some_class_is_evaluated(noise_module):
     noise = noise_module.metric_noise(gt, res, 'validation', 2, draws=30)
     # every class a draw holds is found exactly: always 1
     assert noise['mean'] == pytest.approx(1.)
+
+
+def test_paired_draws_evaluate_every_run_on_the_same_videos(noise_module):
+    gt, perfect = toy()
+    _, half = toy(found=range(0, 40, 2))
+    values = noise_module.bootstrap_maps(
+        gt, [perfect, half, half], 'validation', 40, draws=30)
+    assert values.shape == (30, 3)
+    # a perfect run is 1 on every draw, so its difference to another run
+    # moves exactly as that run does; two equal runs never differ
+    assert values[:, 0] == pytest.approx(1.)
+    assert values[:, 2] == pytest.approx(values[:, 1])
+    assert values[:, 1].std() > 0
+    noise = noise_module.paired_metric_noise(
+        gt, [perfect, half], 'validation', 40, draws=30)
+    assert noise['difference_std'] == pytest.approx(noise['run_std'][1])
+    whole = noise_module.evaluate(gt, half, 'validation')
+    assert noise['between_runs_std'] == pytest.approx((1 - whole) / 2**0.5)
+    assert noise['metric_share'] == pytest.approx(noise['difference_std']**2 /
+                                                  2 /
+                                                  noise['between_runs_std']**2)
+
+
+def test_metric_share_is_scaled_to_the_subset(noise_module):
+    gt, perfect = toy()
+    _, half = toy(found=range(0, 40, 2))
+    # four times the videos per draw: a quarter of the variance, which the
+    # share scales back to the subset's 40 videos
+    small = noise_module.paired_metric_noise(
+        gt, [perfect, half], 'validation', 40, draws=300)
+    large = noise_module.paired_metric_noise(
+        gt, [perfect, half], 'validation', 160, draws=300)
+    assert large['difference_std'] < 0.7 * small['difference_std']
+    assert large['metric_share'] == pytest.approx(
+        small['metric_share'], rel=0.3)
+
+
+def test_paired_noise_needs_two_runs(noise_module):
+    gt, res = toy(num_videos=2)
+    with pytest.raises(ValueError, match='two results files'):
+        noise_module.paired_metric_noise(gt, [res], 'validation', 2, draws=1)
