@@ -1,7 +1,7 @@
 # The precise recipe of the built-in dataset's benchmark
 # (benchmarks/bench_gaf_ablation.py): the same models and losses as
 # configs/afsd/afsd_synthetic.py and the GAF rows, trained so that a run
-# repeats across seeds. Only variables named precise_*:
+# repeats across seeds and thread counts. Only variables named precise_*:
 # configs/afsd/afsd_synthetic_precise.py and configs/gaf/*_precise.py apply
 # them to their own keys. Why each change (README, "Accuracy on the
 # built-in dataset"):
@@ -9,7 +9,8 @@
 #   models were far from converged, and where each seed stopped on the way
 #   was most of the spread between seeds (AFSD, seed 0: 57.9 average mAP
 #   after 10 epochs, 78.0 after 20; the standard deviation over seeds 0-4
-#   fell from 2.0 to the README's figure);
+#   fell from 2.0 to 0.8, and changing the thread count moved seed 0 by
+#   0.05 instead of 2.1);
 # - a linear warm-up over the first epoch: Adam's first steps at the full
 #   lr 2e-3 (its moment estimates still empty) scatter the randomly
 #   initialised pyramid;
