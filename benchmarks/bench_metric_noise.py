@@ -116,6 +116,16 @@ def metric_noise(ground_truth: dict,
         std=float(values.std(ddof=1)))
 
 
+def evaluate(ground_truth: dict,
+             results: dict,
+             subset: str,
+             iou_thrs: Sequence[float] = IOU_THRS) -> float:
+    """Average mAP of ``results`` on the whole ``subset``."""
+    return anet_detection_map(
+        load_anet_ground_truth(ground_truth, subset),
+        load_anet_results(results), iou_thrs)['average_map']
+
+
 def paired_metric_noise(ground_truth: dict,
                         results: Sequence[dict],
                         subset: str,
@@ -166,16 +176,6 @@ def paired_metric_noise(ground_truth: dict,
         between_runs_std=between,
         metric_share=metric_variance /
         between**2 if between > 0 else float('nan'))
-
-
-def evaluate(ground_truth: dict,
-             results: dict,
-             subset: str,
-             iou_thrs: Sequence[float] = IOU_THRS) -> float:
-    """Average mAP of ``results`` on the whole ``subset``."""
-    return anet_detection_map(
-        load_anet_ground_truth(ground_truth, subset),
-        load_anet_results(results), iou_thrs)['average_map']
 
 
 def main():
