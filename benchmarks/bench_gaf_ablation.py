@@ -55,6 +55,13 @@ PLAIN_CVAE = [
     'model.neck.cvae.hidden_channels=128', 'model.neck.cvae.norm_cfg=None',
     'model.neck.cvae.act_cfg=None'
 ]
+# the paper's λ (eq. 11), one weight per step at the authors' hidden width;
+# the CVAE is then conditioned on one weight per step
+PER_STEP_ATTENTION = [
+    'model.neck.attention._delete_=True',
+    'model.neck.attention.type=SegmentAttention',
+    'model.neck.attention.hidden_channels=128'
+]
 # name: (config, extra --cfg-options)
 CONFIGS = {
     'AFSD': ('configs/afsd/afsd_synthetic_precise.py', []),
@@ -67,6 +74,16 @@ CONFIGS = {
     "row 3, mmgaf's plain CVAE": (ROW_3, PLAIN_CVAE),
     # separates L_R from the alternating schedule that comes with it
     'row 3 without L_R': (ROW_3, ['model.neck.loss_recon=None']),
+    # the paper's λ, per step, instead of the authors' per channel and step
+    "row 3, the paper's per-step λ": (ROW_3, PER_STEP_ATTENTION),
+    # the authors' normalisation of L_n-ai (every prior of the background
+    # map is background), still training λ only, as the paper motivates it
+    'row 3, L_n-ai over every prior':
+    (ROW_3, ['model.neck.loss_detection.background_reduction=sum']),
+    # the authors' other half: L_n-ai, averaged over the background
+    # intervals, also trains the detector
+    'row 3, L_n-ai training the detector':
+    (ROW_3, ['model.neck.loss_detection.background_trains_detector=True']),
 }
 BASELINE = 'AFSD'
 # (a, b): a - b is reported besides every GAF row against the baseline

@@ -105,11 +105,34 @@ def test_data_options_point_every_part_at_the_copy(bench):
     assert len(options) == 5
 
 
-@pytest.mark.parametrize('name', [
-    'row 3: + L_R (AFSD + GAF)', "row 3, the authors' L_n-ai",
-    "row 3, mmgaf's plain CVAE", 'row 3 without L_R'
-])
+# what each row-3 variant changes: reduction and training of L_n-ai,
+# attention, whether the CVAE has GroupNorm + ReLU, whether L_R exists
+ROW_3_DEFAULT = dict(
+    reduction='interval_mean',
+    trains_detector=False,
+    attention='ChannelTimeAttention',
+    normed_cvae=True,
+    with_recon=True)
+ROW_3_VARIANTS = {
+    'row 3: + L_R (AFSD + GAF)': {},
+    "row 3, the authors' L_n-ai": dict(reduction='sum', trains_detector=True),
+    "row 3, mmgaf's plain CVAE": dict(normed_cvae=False),
+    'row 3 without L_R': dict(with_recon=False),
+    "row 3, the paper's per-step λ": dict(attention='SegmentAttention'),
+    'row 3, L_n-ai over every prior': dict(reduction='sum'),
+    'row 3, L_n-ai training the detector': dict(trains_detector=True),
+}
+
+
+def test_every_row_3_variant_is_tested(bench):
+    assert {name
+            for name in bench.CONFIGS
+            if name.startswith('row 3')} == set(ROW_3_VARIANTS)
+
+
+@pytest.mark.parametrize('name', list(ROW_3_VARIANTS))
 def test_every_variant_builds_what_it_names(bench, repo_root, name):
+    expected = dict(ROW_3_DEFAULT, **ROW_3_VARIANTS[name])
     config, options = bench.CONFIGS[name]
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -119,18 +142,20 @@ def test_every_variant_builds_what_it_names(bench, repo_root, name):
             parser.parse_args(['--cfg-options', *options]).cfg_options)
     model = MODELS.build(cfg.model)
     neck = model.neck
-    # mmgaf's L_n-ai unless the name says otherwise
-    authors = "authors' L_n-ai" in name
-    assert neck.loss_detection.background_reduction == ('sum' if authors else
-                                                        'interval_mean')
-    assert neck.loss_detection.background_trains_detector == authors
+    background = neck.loss_detection
+    assert background.background_reduction == expected['reduction']
+    assert background.background_trains_detector == \
+        expected['trains_detector']
+    head = neck.attention_heads[0]
+    assert type(head).__name__ == expected['attention']
     cvae = neck.cvaes[0]
-    assert type(neck.attention_heads[0]).__name__ == 'ChannelTimeAttention'
     assert cvae.latent_channels == 256
-    if 'plain CVAE' in name:
-        assert not any('post' in key for key in cvae.state_dict())
-    else:
+    if expected['normed_cvae']:
         assert isinstance(cvae.reduction.post[0], torch.nn.GroupNorm)
         assert isinstance(cvae.decoder.expansion.post[1], torch.nn.ReLU)
-    assert cvae.condition_channels == 256
-    assert (neck.loss_recon is None) == ('without L_R' in name)
+    else:
+        assert not any('post' in key for key in cvae.state_dict())
+    # frame-GAF is conditioned on every weight the attention gives a step
+    assert cvae.condition_channels == head.attention_channels == (
+        256 if expected['attention'] == 'ChannelTimeAttention' else 1)
+    assert (neck.loss_recon is None) == (not expected['with_recon'])

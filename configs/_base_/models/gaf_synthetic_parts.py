@@ -1,13 +1,15 @@
 # GAF's parts as the authors' code builds them, sized for the built-in
 # dataset (256 feature channels, 128-step windows), as variables for the
 # configs of Table IV's rows (configs/gaf/afsd_gaf*_synthetic.py):
-# - the attention: one weight per channel and step (ChannelTimeAttention);
+# - the attention: one weight per channel and step (ChannelTimeAttention).
+#   The paper's one weight per step (eq. 11, SegmentAttention) separated
+#   action from background better on seed 0 but was unstable over seeds
+#   (one fell 7 points below AFSD; README, "Accuracy");
 # - L_n-ai: AFSD's coarse losses on the background map against the
 #   action-free intervals, weighted 35 : 1 as the authors' code. It trains
-#   λ only and is averaged over the intervals' positions: the authors' way
-#   (summed over every prior, training the detector too) taught AFSD to call
-#   everything background here (seed 0 of the precise benchmark: 41.1
-#   average mAP against AFSD's 57.9; README, "Accuracy");
+#   λ only and is averaged over the intervals' positions: summed over every
+#   prior, with or without training the detector (the authors' way), it
+#   cost AFSD + GAF about 17 points of average mAP on the seed tried;
 # - frame-GAF: a latent as wide as the feature, GroupNorm and ReLU in
 #   encoder and decoder.
 # Everything else is GAFNeck's defaults. Defines no `model`.
