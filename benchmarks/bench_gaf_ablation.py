@@ -45,10 +45,9 @@ ROW_3 = 'configs/gaf/afsd_gaf_synthetic_precise.py'
 # The GAF configs follow the authors' code but for L_n-ai
 # (configs/_base_/models/gaf_synthetic_parts.py); each variant below
 # changes one part.
-AUTHORS_BACKGROUND = [
-    'model.neck.loss_detection.background_trains_detector=True',
-    'model.neck.loss_detection.background_reduction=sum'
-]
+TRAINS_DETECTOR = 'model.neck.loss_detection.background_trains_detector=True'
+OVER_EVERY_PRIOR = 'model.neck.loss_detection.background_reduction=sum'
+AUTHORS_BACKGROUND = [TRAINS_DETECTOR, OVER_EVERY_PRIOR]
 # the latent stays as wide as the feature: the per-channel attention's
 # prior N(λ, I) has one mean per channel
 PLAIN_CVAE = [
@@ -78,12 +77,10 @@ CONFIGS = {
     "row 3, the paper's per-step λ": (ROW_3, PER_STEP_ATTENTION),
     # the authors' normalisation of L_n-ai (every prior of the background
     # map is background), still training λ only, as the paper motivates it
-    'row 3, L_n-ai over every prior':
-    (ROW_3, ['model.neck.loss_detection.background_reduction=sum']),
+    'row 3, L_n-ai over every prior': (ROW_3, [OVER_EVERY_PRIOR]),
     # the authors' other half: L_n-ai, averaged over the background
     # intervals, also trains the detector
-    'row 3, L_n-ai training the detector':
-    (ROW_3, ['model.neck.loss_detection.background_trains_detector=True']),
+    'row 3, L_n-ai training the detector': (ROW_3, [TRAINS_DETECTOR]),
 }
 BASELINE = 'AFSD'
 # (a, b): a - b is reported besides every GAF row against the baseline
